@@ -1,0 +1,215 @@
+package testserver
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// flushAt is the size at which the listing buffer is handed to the
+// connection: big writes, few syscalls.
+const flushAt = 64 << 10
+
+const jsonContentType = "application/json; charset=utf-8"
+
+// route serves the /qrs endpoints.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, entry *Request) {
+	p := strings.ToLower(entry.Path)
+	var kind Kind
+	count := false
+	switch p {
+	case "/qrs/about":
+		if !getOnly(w, r) {
+			return
+		}
+		writeBody(w, http.StatusOK, jsonContentType, string(s.about))
+		return
+	case "/qrs/app/full":
+		kind = KindApp
+	case "/qrs/app/object/full":
+		kind = KindAppObject
+	case "/qrs/user/full":
+		kind = KindUser
+	case "/qrs/stream/full":
+		kind = KindStream
+	case "/qrs/app/count":
+		kind, count = KindApp, true
+	case "/qrs/app/object/count":
+		kind, count = KindAppObject, true
+	case "/qrs/user/count":
+		kind, count = KindUser, true
+	case "/qrs/stream/count":
+		kind, count = KindStream, true
+	default:
+		writeText(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if !getOnly(w, r) {
+		return
+	}
+	if b, ok := s.site.(brokenSite); ok {
+		writeText(w, http.StatusInternalServerError, b.Err().Error())
+		return
+	}
+	var filter *Expr
+	if text := strings.TrimSpace(param(entry, "filter")); text != "" {
+		e, err := ParseFilter(text)
+		if err == nil {
+			err = checkFilter(e, kind)
+		}
+		if err != nil {
+			writeText(w, http.StatusBadRequest, "Cannot parse the expression")
+			return
+		}
+		filter = e
+	}
+	if count {
+		n := s.count(kind, filter)
+		writeBody(w, http.StatusOK, jsonContentType, `{"value":`+strconv.Itoa(n)+`}`)
+		return
+	}
+	var keys []sortKey
+	if text := strings.TrimSpace(param(entry, "orderby")); text != "" {
+		var err error
+		if keys, err = parseOrderBy(text, kind); err != nil {
+			writeText(w, http.StatusBadRequest, "Cannot parse the expression")
+			return
+		}
+	}
+	// privileges=true is accepted; privileges stay null (not emulated).
+	w.Header().Set("Content-Type", jsonContentType)
+	w.WriteHeader(http.StatusOK)
+	if keys != nil {
+		s.listSorted(w, kind, filter, keys)
+	} else {
+		s.list(w, kind, filter)
+	}
+}
+
+// getOnly answers anything but GET with 405, as ASP.NET Web API does.
+func getOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet {
+		return true
+	}
+	w.Header().Set("Allow", "GET")
+	writeBody(w, http.StatusMethodNotAllowed, jsonContentType,
+		`{"Message":"The requested resource does not support http method '`+jsonEscapeASCII(r.Method)+`'."}`)
+	return false
+}
+
+func jsonEscapeASCII(s string) string { return string(appendEscaped(nil, s)) }
+
+// param returns the first value of a query parameter, its name matched
+// without regard to case.
+func param(entry *Request, name string) string {
+	if vs, ok := entry.Query[name]; ok && len(vs) > 0 {
+		return vs[0]
+	}
+	for k, vs := range entry.Query {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+func (s *Server) count(kind Kind, filter *Expr) int {
+	if c, ok := s.site.(Counter); ok {
+		if n, ok := c.Count(kind, filter); ok {
+			return n
+		}
+	}
+	if filter == nil {
+		return s.site.Len(kind)
+	}
+	n := 0
+	s.site.Scan(kind, filter, func(_ int, it Item) bool {
+		if filter.Match(it) {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// list streams the matching items as a JSON array, in the site's order.
+func (s *Server) list(w http.ResponseWriter, kind Kind, filter *Expr) {
+	buf := make([]byte, 0, flushAt+8<<10)
+	buf = append(buf, '[')
+	first := true
+	var failed bool
+	s.site.Scan(kind, filter, func(_ int, it Item) bool {
+		if filter != nil && !filter.Match(it) {
+			return true
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = it.AppendJSON(buf)
+		if len(buf) >= flushAt {
+			if _, err := w.Write(buf); err != nil {
+				failed = true
+				return false
+			}
+			buf = buf[:0]
+		}
+		return true
+	})
+	if failed {
+		return
+	}
+	buf = append(buf, ']')
+	_, _ = w.Write(buf)
+}
+
+// listSorted collects the matching items' sort keys, sorts them (stable,
+// as the repository's database would with ties in storage order) and
+// streams the items in that order.
+func (s *Server) listSorted(w http.ResponseWriter, kind Kind, filter *Expr, keys []sortKey) {
+	type row struct {
+		index int
+		vals  []any
+	}
+	var rows []row
+	s.site.Scan(kind, filter, func(i int, it Item) bool {
+		if filter != nil && !filter.Match(it) {
+			return true
+		}
+		vals := make([]any, len(keys))
+		for k, key := range keys {
+			vals[k] = firstValue(it, key.path)
+		}
+		rows = append(rows, row{index: i, vals: vals})
+		return true
+	})
+	sort.SliceStable(rows, func(a, b int) bool {
+		for k, key := range keys {
+			c := compareValues(rows[a].vals[k], rows[b].vals[k])
+			if key.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	buf := make([]byte, 0, flushAt+8<<10)
+	buf = append(buf, '[')
+	for n, row := range rows {
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = s.site.Item(kind, row.index).AppendJSON(buf)
+		if len(buf) >= flushAt {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, ']')
+	_, _ = w.Write(buf)
+}

@@ -1,0 +1,390 @@
+package qrs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// An Option configures a Client. Options are applied in order by NewClient;
+// the first one that fails makes NewClient fail with its error.
+type Option func(*config) error
+
+// config holds everything the options set. It is never exported: a Client's
+// settings are fixed once NewClient returns.
+type config struct {
+	header      string // header authentication: name
+	headerValue *secret // header authentication: value, e.g. DOMAIN\user
+
+	userDirectory, userID string // X-Qlik-User, for port 4242
+
+	clientCert *tls.Certificate
+	rootCAs    *x509.CertPool
+	insecure   bool
+
+	proxy    *url.URL // nil: the environment decides
+	proxySet bool
+
+	code string
+
+	timeout     time.Duration
+	idleTimeout time.Duration
+	retries     int
+	retryWait   time.Duration // first backoff step
+	retryMax    time.Duration // cap of one backoff step, and of Retry-After
+	maxItem     int64         // largest JSON element accepted, in bytes
+
+	emails bool // resolve owners' emails in Visualizations
+
+	partition   int // app ids per sheet request in partitioned mode; 0: off
+	concurrency int // parallel sheet requests in partitioned mode
+
+	logger *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		timeout:     0,
+		idleTimeout: 2 * time.Minute,
+		retries:     4,
+		retryWait:   500 * time.Millisecond,
+		retryMax:    30 * time.Second,
+		maxItem:     32 << 20,
+		concurrency: 4,
+		logger:      slog.New(slog.DiscardHandler),
+	}
+}
+
+// A secret holds a credential. It is always kept behind a pointer, which
+// fmt prints as an address when it is nested in a struct, and it never
+// prints or encodes its value.
+type secret struct{ value string }
+
+func (*secret) String() string   { return "[redacted]" }
+func (*secret) GoString() string { return `"[redacted]"` }
+
+// MarshalText keeps secrets out of JSON and text encodings.
+func (*secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+// WithHeaderAuth authenticates through a virtual proxy configured for header
+// authentication: every request carries the header name with value. With a
+// dynamic user directory the value is DOMAIN\user (one backslash); with a
+// static one, the user id alone. Header authentication is US-ASCII only:
+// a value with control characters or non-ASCII letters is refused here,
+// before anything is sent.
+// Default: no authentication header.
+func WithHeaderAuth(header, value string) Option {
+	return func(c *config) error {
+		if !validHeaderName(header) {
+			return fmt.Errorf("qrs: WithHeaderAuth: %q is not a valid header name", header)
+		}
+		if value == "" {
+			return fmt.Errorf("qrs: WithHeaderAuth: the value of header %s is empty", header)
+		}
+		if i := invalidHeaderValue(value); i >= 0 {
+			// The value is a user name, not a password, but it still
+			// authenticates; say where the fault is without echoing it.
+			return fmt.Errorf("qrs: WithHeaderAuth: the value of header %s has a control or non-ASCII character at byte %d: header authentication is US-ASCII only", header, i)
+		}
+		c.header, c.headerValue = header, &secret{value}
+		return nil
+	}
+}
+
+// WithUser sends X-Qlik-User: UserDirectory=directory; UserId=userID with
+// every request, as the repository on port 4242 requires together with a
+// client certificate (WithClientCertificate). Both values are URL-encoded.
+// Default: no X-Qlik-User header.
+func WithUser(directory, userID string) Option {
+	return func(c *config) error {
+		if directory == "" || userID == "" {
+			return errors.New("qrs: WithUser: user directory and user id must both be set")
+		}
+		c.userDirectory, c.userID = directory, userID
+		return nil
+	}
+}
+
+// WithClientCertificate presents cert during the TLS handshake, as the
+// repository on port 4242 requires. LoadClientCertificate reads the files
+// that the Qlik Management Console exports.
+// Default: no client certificate.
+func WithClientCertificate(cert tls.Certificate) Option {
+	return func(c *config) error {
+		if len(cert.Certificate) == 0 || cert.PrivateKey == nil {
+			return errors.New("qrs: WithClientCertificate: certificate and key must be provided together")
+		}
+		c.clientCert = &cert
+		return nil
+	}
+}
+
+// WithTrustStore trusts the certificates of a truststore file instead of the
+// system's roots: see LoadTrustStore for the formats. The file is read by
+// NewClient, which fails with its error.
+// Default: the system's roots.
+func WithTrustStore(path, password string, typ StoreType) Option {
+	return func(c *config) error {
+		pool, err := LoadTrustStore(path, password, typ)
+		if err != nil {
+			return err
+		}
+		c.rootCAs = pool
+		return nil
+	}
+}
+
+// WithRootCAs trusts the certificates of pool instead of the system's roots.
+// Default: the system's roots.
+func WithRootCAs(pool *x509.CertPool) Option {
+	return func(c *config) error {
+		if pool == nil {
+			return errors.New("qrs: WithRootCAs: the pool is nil")
+		}
+		c.rootCAs = pool
+		return nil
+	}
+}
+
+// WithInsecureSkipVerify turns off the verification of the server's
+// certificate chain and host name when skip is true. It makes the connection
+// open to anyone between the client and the server, so the Client logs a
+// warning at construction. Prefer WithTrustStore.
+// Default: false (certificates are verified).
+func WithInsecureSkipVerify(skip bool) Option {
+	return func(c *config) error {
+		c.insecure = skip
+		return nil
+	}
+}
+
+// WithProxy sends every request through a proxy: http:// or https:// (TLS
+// to the proxy itself) tunnelling with CONNECT, or socks5://. Credentials go
+// in the URL (http://user:password@proxy:3128) and are sent to the proxy
+// only. An empty proxyURL means a direct connection, ignoring the
+// environment.
+// Default: the environment's HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+func WithProxy(proxyURL string) Option {
+	return func(c *config) error {
+		c.proxySet = true
+		if proxyURL == "" {
+			c.proxy = nil
+			return nil
+		}
+		u, err := parseProxyURL(proxyURL)
+		if err != nil {
+			return err
+		}
+		c.proxy = u
+		return nil
+	}
+}
+
+// parseProxyURL checks a proxy URL without letting its password into any
+// error message.
+func parseProxyURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, errors.New("qrs: WithProxy: the proxy URL cannot be parsed (expected scheme://[user:password@]host:port)")
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return nil, fmt.Errorf("qrs: WithProxy: proxy scheme %q is not supported (http, https or socks5)", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("qrs: WithProxy: the proxy URL %s has no host", redactURL(u))
+	}
+	if p := u.Port(); p != "" {
+		if !validPort(p) {
+			return nil, fmt.Errorf("qrs: WithProxy: the proxy URL %s has port %q: must be a number from 1 to 65535", redactURL(u), p)
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("qrs: WithProxy: the proxy URL %s must not have a path, query or fragment", redactURL(u))
+	}
+	return u, nil
+}
+
+// WithConnectionCode sets the connection's unique code, the first segment of
+// every Key that Visualizations builds. It must be non-empty when
+// Visualizations is called.
+// Default: "" (Visualizations then fails).
+func WithConnectionCode(code string) Option {
+	return func(c *config) error {
+		if err := validCode(code); err != nil {
+			return fmt.Errorf("qrs: WithConnectionCode: %w", err)
+		}
+		c.code = code
+		return nil
+	}
+}
+
+// validCode reports whether code can stand as the first segment of a key
+// and be read back by a person: printable, without surrounding spaces.
+func validCode(code string) error {
+	if strings.TrimSpace(code) != code {
+		return fmt.Errorf("code %q has leading or trailing spaces", code)
+	}
+	for _, r := range code {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("code %q has a control character", code)
+		}
+	}
+	return nil
+}
+
+// WithTimeout limits each request, from sending it to the end of its body.
+// Listings of large sites take minutes, so prefer a context deadline for
+// the whole job and WithIdleTimeout for hung servers.
+// Default: 0 (no limit).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("qrs: WithTimeout: negative duration %v", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithIdleTimeout limits how long a request may wait for the response to
+// start, and then for each next piece of its body.
+// Default: 2 minutes.
+func WithIdleTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("qrs: WithIdleTimeout: duration must be positive, got %v", d)
+		}
+		c.idleTimeout = d
+		return nil
+	}
+}
+
+// WithRetries sets how many times a request is retried after a connection
+// error or a status of 429, 500, 502, 503 or 504, with capped exponential
+// backoff that honours Retry-After. Other statuses are never retried, nor is
+// a response whose body has started to reach the caller. Zero turns retries
+// off.
+// Default: 4.
+func WithRetries(max int) Option {
+	return func(c *config) error {
+		if max < 0 || max > 100 {
+			return fmt.Errorf("qrs: WithRetries: %d is out of range 0..100", max)
+		}
+		c.retries = max
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the first wait between retries (it doubles each
+// time) and its cap, which also caps how long a Retry-After is honoured.
+// Default: 500ms, capped at 30s.
+func WithRetryBackoff(first, max time.Duration) Option {
+	return func(c *config) error {
+		if first <= 0 || max < first {
+			return fmt.Errorf("qrs: WithRetryBackoff: need 0 < first <= max, got %v and %v", first, max)
+		}
+		c.retryWait, c.retryMax = first, max
+		return nil
+	}
+}
+
+// WithMaxItemSize limits the size of one JSON element (one app, one sheet)
+// of a listing, so that a broken or hostile server cannot make the client
+// buffer an unbounded value.
+// Default: 32 MiB.
+func WithMaxItemSize(n int64) Option {
+	return func(c *config) error {
+		if n < 1024 {
+			return fmt.Errorf("qrs: WithMaxItemSize: %d bytes is too small (at least 1024)", n)
+		}
+		c.maxItem = n
+		return nil
+	}
+}
+
+// WithContactEmails makes Visualizations fill Contact.Email from the owners'
+// QRS user attributes, with one extra request per batch of owners.
+// Default: false.
+func WithContactEmails(on bool) Option {
+	return func(c *config) error {
+		c.emails = on
+		return nil
+	}
+}
+
+// WithPartitions makes Sheets and Visualizations fetch sheets in batches of
+// appsPerRequest application ids, with at most concurrency requests at once,
+// so that a failure costs one batch instead of the whole listing. See the
+// package documentation for the order of items in this mode.
+// Default: off (one request for all sheets).
+func WithPartitions(appsPerRequest, concurrency int) Option {
+	return func(c *config) error {
+		if appsPerRequest < 1 || appsPerRequest > maxIDsPerRequest {
+			return fmt.Errorf("qrs: WithPartitions: %d apps per request is out of range 1..%d", appsPerRequest, maxIDsPerRequest)
+		}
+		if concurrency < 1 || concurrency > 64 {
+			return fmt.Errorf("qrs: WithPartitions: concurrency %d is out of range 1..64", concurrency)
+		}
+		c.partition, c.concurrency = appsPerRequest, concurrency
+		return nil
+	}
+}
+
+// WithLogger logs retries, warnings and each request at debug level to l.
+// No secret is ever logged.
+// Default: no logging.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("qrs: WithLogger: the logger is nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// invalidHeaderValue returns the index of the first byte of s that is not
+// printable US-ASCII (space and tab allowed), or -1.
+func invalidHeaderValue(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c >= 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
+func validPort(p string) bool {
+	n := 0
+	for _, r := range p {
+		if r < '0' || r > '9' || n > 65535 {
+			return false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return p != "" && n >= 1 && n <= 65535
+}
