@@ -333,6 +333,7 @@ func TestCancellation(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 1, Apps: 50, Sheets: 5000})
 	srv, c := startSite(t, testserver.Config{Site: site})
 	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	n := 0
 	var last error
 	for _, err := range c.Sheets(ctx, nil) {

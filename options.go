@@ -18,7 +18,7 @@ type Option func(*config) error
 // config holds everything the options set. It is never exported: a Client's
 // settings are fixed once NewClient returns.
 type config struct {
-	header      string // header authentication: name
+	header      string  // header authentication: name
 	headerValue *secret // header authentication: value, e.g. DOMAIN\user
 
 	userDirectory, userID string // X-Qlik-User, for port 4242

@@ -577,7 +577,7 @@ func TestDemoSiteLoads(t *testing.T) {
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	s := start(t, Config{Prefix: "hdr", Header: "hdr-usr", MaxSessionsPerUser: 1000, Site: Generate(GenConfig{Seed: 1, Apps: 20, Sheets: 300})})
+	s := start(t, Config{Prefix: "hdr", Header: "hdr-usr", MaxSessionsPerUser: 1000, Site: Generate(GenConfig{Seed: 1, Apps: 10, Sheets: 60})})
 	c := client(s)
 	var wg sync.WaitGroup
 	errs := make(chan string, 64)
