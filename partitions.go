@@ -18,14 +18,14 @@ const maxIDsPerRequest = 50
 const maxFilterBytes = 6 << 10
 
 // idFilters splits ids into filters "prop eq a or prop eq b …" of at most
-// maxIDsPerRequest ids and maxFilterBytes bytes each.
-func idFilters(prop string, ids []string) iter.Seq[string] {
+// per ids and maxFilterBytes bytes each.
+func idFilters(prop string, ids []string, per int) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		var b strings.Builder
 		n := 0
 		for _, id := range ids {
 			term := prop + " eq " + idLiteral(id)
-			if n > 0 && (n == maxIDsPerRequest || b.Len()+len(term)+4 > maxFilterBytes) {
+			if n > 0 && (n == per || b.Len()+len(term)+4 > maxFilterBytes) {
 				if !yield(b.String()) {
 					return
 				}
@@ -150,7 +150,7 @@ func (c *Client) partitioned(ctx context.Context, opts *ListOptions, ids []strin
 // the caller should go on.
 func (c *Client) fetchBatches(ctx context.Context, opts *ListOptions, ids []string, yield func(Sheet, error) bool) bool {
 	var filters []string
-	for f := range idFilters("app.id", ids) {
+	for f := range idFilters("app.id", ids, c.cfg.partition) {
 		filters = append(filters, f)
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -277,13 +277,17 @@ func checkConnectHead(t *testing.T, p *proxytest.Proxy, target string) {
 	}
 }
 
-// checkNoSecret fails the test when text holds pass in any form.
+// checkNoSecret fails the test when text holds the proxy password pass in
+// any form, or the value of the authentication header.
 func checkNoSecret(t *testing.T, what, text, pass string) {
 	t.Helper()
 	for _, s := range secretForms(pass) {
 		if strings.Contains(text, s) {
 			t.Errorf("%s holds the proxy password (as %q):\n%s", what, s, text)
 		}
+	}
+	if strings.Contains(text, qlikUser) {
+		t.Errorf("%s holds the value of header %s:\n%s", what, qlikHeader, text)
 	}
 }
 
@@ -311,6 +315,7 @@ func TestProxyWrongCredentials(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ListApps with wrong proxy credentials: got %d apps and no error; proxy log:\n%s", len(apps), p.Log())
 			}
+			t.Logf("after %v: %v", took.Round(time.Millisecond), err)
 			msg := err.Error()
 			hostport := strings.TrimPrefix(p.URL, kind.name+"://")
 			if !strings.HasPrefix(msg, "qrs: ") {
@@ -366,6 +371,7 @@ func TestProxyNotListening(t *testing.T) {
 			if err == nil {
 				t.Fatal("ListApps through a proxy that is not listening: got no error")
 			}
+			t.Logf("%v", err)
 			msg := err.Error()
 			for _, want := range []string{hostport, "proxy", "connection refused"} {
 				if !strings.Contains(msg, want) {

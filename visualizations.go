@@ -205,7 +205,7 @@ func (c *Client) withEmails(ctx context.Context, sheets iter.Seq2[Sheet, error],
 // fetchEmails asks /qrs/user/full for the users with the given ids, in
 // requests that stay under the server's URL limit, and records each email.
 func (c *Client) fetchEmails(ctx context.Context, ids []string, emails map[string]string) error {
-	for filter := range idFilters("id", ids) {
+	for filter := range idFilters("id", ids, maxIDsPerRequest) {
 		for u, err := range list[User](ctx, c, "/qrs/user/full", []param{{"filter", filter}}) {
 			if err != nil {
 				return err

@@ -2,8 +2,8 @@
 // the configuration syntax of Typesafe/Lightbend Config that catalog scanners use.
 //
 // The package reads exactly what it documents and refuses everything else with
-// an [*Error] that names the file, line and column (columns count characters,
-// not bytes; a tab is one column; a byte order mark is not counted). It never
+// an [*Error] that names the file, line and column (columns count Unicode code
+// points, not bytes; a tab is one column; a byte order mark is not counted). It never
 // guesses: an input that HOCON would read differently, or that this package
 // cannot read exactly, is an error.
 //

@@ -287,7 +287,7 @@ func (p *parser) parseFields(obj *Object, at *loc, depth int, closing bool, open
 			fieldSinceComma, needSep = false, false
 			continue
 		}
-		if needSep {
+		if needSep { // defensive: parseField stops only where a value ends
 			return p.errf("expected a newline or ',' before the next field")
 		}
 		if err := p.parseField(obj, at, depth); err != nil {
@@ -348,7 +348,7 @@ func (p *parser) parseField(obj *Object, at *loc, depth int) error {
 		return nil
 	case r == '+' && p.peekByte(1) == '=':
 		return p.errf("'+=' is not supported (key %s); write the whole value with '='", name())
-	case r == '#' || r == eof || p.atValueEnd():
+	case p.atValueEnd():
 		return p.errAt(keyPos, "expected '=', ':' or '{' after key %s", name())
 	case forbidden(r) && p.pos() == keyEnd:
 		return p.errf("'%c' is not allowed in an unquoted key; put the key in double quotes", r)
@@ -399,7 +399,7 @@ func (p *parser) fieldObject(obj *Object, at *loc, segs []string, keyPos Pos, de
 func (p *parser) afterContainer(closer rune) error {
 	p.skipSpace()
 	if !p.atValueEnd() {
-		return p.errf("unexpected text after '%c' (concatenating objects or arrays is not supported)", closer)
+		return p.errf("unexpected text after '%c'; start the next field on a new line or after ',' (concatenating objects or arrays is not supported)", closer)
 	}
 	return nil
 }

@@ -242,6 +242,8 @@ var errorCases = []struct {
 	// Substitutions.
 	{"required env missing", "a = 1\npassword = ${PROXY_PASSWORD}", nil, 2, 12, "environment variable PROXY_PASSWORD is not set"},
 	{"required dotted path missing", "a = ${x.y}", nil, 1, 5, "no key x.y is defined above"},
+	{"reference through a scalar", "x = 1\na = ${x.y}", nil, 2, 5, "no key x.y is defined above"},
+	{"reference with a quoted segment missing", "a = ${x.\"y.z\"}", nil, 1, 5, `no key x."y.z" is defined above`},
 	{"empty substitution", "a = ${}", nil, 1, 5, "empty substitution"},
 	{"empty optional substitution", "a = ${?}", nil, 1, 5, "empty substitution"},
 	{"whitespace in substitution", "a = ${ X }", nil, 1, 7, "whitespace is not allowed inside"},

@@ -117,7 +117,7 @@ func (p *parser) parseArray(l *loc, depth int) (*Value, error) {
 			elemSinceComma, needSep = false, false
 			continue
 		}
-		if needSep {
+		if needSep { // defensive: parseValue stops only where a value ends
 			return nil, p.errf("expected a newline or ',' before the next element")
 		}
 		if depth+1 > MaxDepth {

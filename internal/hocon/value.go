@@ -422,7 +422,9 @@ func (o *Object) lookupSet(path string) (*Value, error) {
 }
 
 // GetString returns the string at path, converting numbers and booleans to their
-// text. ok is false when the path is not set or is null.
+// text. ok is false when the path is not set or is null, and on error; an error
+// (an [*Error] with the value's position) reports a value of the wrong type. The
+// other Get methods follow the same pattern.
 func (o *Object) GetString(path string) (s string, ok bool, err error) {
 	v, err := o.lookupSet(path)
 	if v == nil {

@@ -338,3 +338,57 @@ func TestNoSecretsInOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestPosAndErrorString(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Pos: Pos{File: "f.conf", Line: 3, Col: 7}, Msg: "m"}, "f.conf:3:7: m"},
+		{&Error{Pos: Pos{Line: 3, Col: 7}, Msg: "m"}, "3:7: m"},
+		{&Error{Pos: Pos{File: "f.conf"}, Msg: "m"}, "f.conf: m"},
+		{&Error{Msg: "m"}, "m"},
+	}
+	for _, tc := range tests {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestValueAccessors(t *testing.T) {
+	root, err := Parse("v.conf", []byte("n = null\nf = 1e999\no { }\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := root.Get("n")
+	if !n.IsNull() || n.Kind() != KindNull || n.Text() != "null" {
+		t.Errorf("n = %v, want null", n)
+	}
+	if _, err := n.AsString(); err == nil || err.Error() != "v.conf:1:5: n: expected a string, found null" {
+		t.Errorf("AsString(null) error %v", err)
+	}
+	f, _ := root.Get("f")
+	if _, err := f.AsFloat(); err == nil || err.Error() != "v.conf:2:5: f: number out of range" {
+		t.Errorf("AsFloat(1e999) error %v", err)
+	}
+	if _, err := f.AsArray(); err == nil || err.Error() != "v.conf:2:5: f: expected an array, found a number" {
+		t.Errorf("AsArray(number) error %v", err)
+	}
+	o, _, _ := root.GetObject("o")
+	if o.Pos() != (Pos{File: "v.conf", Line: 3, Col: 3}) || o.Len() != 0 {
+		t.Errorf("o = %v at %v", o, o.Pos())
+	}
+	if _, _, ok := root.Field("missing"); ok {
+		t.Errorf("Field(missing) ok")
+	}
+	if _, err := root.Lookup(); err == nil {
+		t.Errorf("Lookup() gave no error")
+	}
+	if got := RenderPath("a", "b.c", "", "include", "x y", "é"); got != `a."b.c".""."include"."x y".é` {
+		t.Errorf("RenderPath = %s", got)
+	}
+	if got := Kind(0).String(); got != "kind(0)" {
+		t.Errorf("Kind(0) = %s", got)
+	}
+}

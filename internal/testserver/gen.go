@@ -978,6 +978,11 @@ func (g *GenSite) userName(i int) string {
 func (g *GenSite) appendUserName(dst []byte, i int) []byte {
 	var u genUser
 	g.fillUser(&u, i)
+	return u.appendUserName(dst)
+}
+
+// appendUserName writes "DIR\\userid", quoted.
+func (u *genUser) appendUserName(dst []byte) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, userDirectories[u.dir]...)
 	dst = append(dst, '\\', '\\')
@@ -989,6 +994,11 @@ func (g *GenSite) appendUserName(dst []byte, i int) []byte {
 func (g *GenSite) appendOwner(dst []byte, i int) []byte {
 	var u genUser
 	g.fillUser(&u, i)
+	return u.appendOwner(dst)
+}
+
+// appendOwner writes the UserCondensed of the user.
+func (u *genUser) appendOwner(dst []byte) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendGUID(dst, &u.id)
 	dst = append(dst, `,"userId":"`...)
@@ -1340,10 +1350,12 @@ func (o *genObject) AppendJSON(dst []byte) []byte {
 	dst = appendTime(dst, o.created)
 	dst = append(dst, `,"modifiedDate":`...)
 	dst = appendTime(dst, o.modified)
+	var owner genUser
+	g.fillUser(&owner, o.owner)
 	dst = append(dst, `,"modifiedByUserName":`...)
-	dst = g.appendUserName(dst, o.owner)
+	dst = owner.appendUserName(dst)
 	dst = append(dst, `,"owner":`...)
-	dst = g.appendOwner(dst, o.owner)
+	dst = owner.appendOwner(dst)
 	dst = append(dst, `,"name":"`...)
 	p1, p2, p3 := o.name()
 	dst = appendEscaped(dst, p1)

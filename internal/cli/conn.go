@@ -1,0 +1,312 @@
+// Package cli holds what the example programs share: the connection flags
+// and the Source they make a *qrs.Client from (a real site, or the built-in
+// demo site), the list flags, the JSON Lines and table writers, the progress
+// line and the exit codes.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/qrskit/qrs"
+	"github.com/qrskit/qrs/internal/testserver"
+)
+
+// The environment variables that carry secrets, which never go in flags
+// since the command line of a process is visible to every user (ps).
+const (
+	EnvTrustStorePassword = "QRS_TRUSTSTORE_PASSWORD"
+	EnvClientKeyPassword  = "QRS_CLIENT_KEY_PASSWORD"
+	EnvProxyPassword      = "QRS_PROXY_PASSWORD"
+)
+
+// The demo site that the programs read when no -url is given.
+const (
+	DemoPrefix = "demo"
+	DemoHeader = "hdr-usr"
+	DemoUser   = `DEMO\catalog`
+	DemoCode   = "demo"
+)
+
+// Defaults of the connection flags.
+const (
+	DefaultHeader = "hdr-usr"
+	DefaultCode   = "qlik"
+)
+
+// Feature selects the optional flags of AddConnFlags.
+type Feature uint
+
+// The optional connection flags.
+const (
+	// FlagCode adds -code, the connection code of the keys.
+	FlagCode Feature = 1 << iota
+	// FlagPartitions adds -partitions, for sheet listings.
+	FlagPartitions
+)
+
+// Conn holds the connection flags after parsing. Its fields are the flag
+// values; it holds no secret, since passwords come from the environment
+// when a Source opens.
+type Conn struct {
+	URL            string
+	Header         string
+	User           string
+	Code           string
+	TrustStore     string
+	TrustStoreType string
+	Cert           string
+	Key            string
+	QlikUser       string
+	Proxy          string
+	Insecure       bool
+	Timeout        time.Duration
+	Partitions     int
+	Verbose        bool
+
+	prog     string
+	fs       *flag.FlagSet
+	features Feature
+}
+
+// realOnly are the flags that only make sense with -url.
+var realOnly = []string{"header", "user", "truststore", "truststore-type", "cert", "key", "qlik-user", "proxy", "insecure"}
+
+// AddConnFlags defines the connection flags on fs and returns where their
+// values land.
+func AddConnFlags(fs *flag.FlagSet, features Feature) *Conn {
+	c := &Conn{prog: fs.Name(), fs: fs, features: features}
+	fs.StringVar(&c.URL, "url", "", "site `URL`: https://host/prefix through a virtual proxy, https://host:4242 with -cert\n(without -url: the built-in demo site, on 127.0.0.1)")
+	fs.StringVar(&c.Header, "header", DefaultHeader, "`name` of the virtual proxy's authentication header, with -user")
+	fs.StringVar(&c.User, "user", "", "`DIRECTORY\\user` for header authentication (the user id alone for a static directory)")
+	if features&FlagCode != 0 {
+		fs.StringVar(&c.Code, "code", DefaultCode, "connection `code`, the first segment of every key (\"demo\" for the demo site unless given)")
+	}
+	fs.StringVar(&c.TrustStore, "truststore", "", "trust the certificates of this `file` (.p12/.pfx, .jks, .pem/.crt/.cer) instead of the system's;\npassword from $"+EnvTrustStorePassword)
+	fs.StringVar(&c.TrustStoreType, "truststore-type", "", "truststore `type`: PKCS12, JKS or PEM (default: from the file extension)")
+	fs.StringVar(&c.Cert, "cert", "", "client certificate `file` for port 4242: client.pem with -key, or a .pfx/.p12\n(password from $"+EnvClientKeyPassword+")")
+	fs.StringVar(&c.Key, "key", "", "client key `file` (client_key.pem), with -cert")
+	fs.StringVar(&c.QlikUser, "qlik-user", "", "`DIRECTORY\\user` to act as (X-Qlik-User), with -cert")
+	fs.StringVar(&c.Proxy, "proxy", "", "send requests through this proxy `URL`: http://, https:// or socks5://, with user@ for a login\n(password from $"+EnvProxyPassword+" when the URL has none) (default: $HTTPS_PROXY)")
+	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify the server's certificate (anyone on the path can read the traffic)")
+	fs.DurationVar(&c.Timeout, "timeout", 0, "limit for each request, from sending it to the end of its body (default: none)")
+	if features&FlagPartitions != 0 {
+		fs.IntVar(&c.Partitions, "partitions", 0, "fetch sheets in batches of `N` apps, 4 at a time (default: one request for all sheets)")
+	}
+	fs.BoolVar(&c.Verbose, "v", false, "log every request on stderr")
+	return c
+}
+
+// Source makes the Client a program runs against: the demo site, a site
+// named by the connection flags or, later, a connection file. It holds no
+// secret: passwords are read from the environment by Open.
+type Source interface {
+	// Open returns a Client with the source's own options followed by opts,
+	// and a function that releases what the source holds (the demo server),
+	// which must be called when the Client is no longer used.
+	Open(opts ...qrs.Option) (*qrs.Client, func(), error)
+	// String describes the source, without secrets.
+	String() string
+}
+
+// Source checks the connection flags together and returns the Source they
+// name: the demo site when no -url is given. Notices (which site the demo
+// is at) go to stderr. The errors are *UsageError.
+func (c *Conn) Source(stderr io.Writer) (Source, error) {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.Timeout < 0 {
+		return nil, Usagef("-timeout must not be negative")
+	}
+	if c.Partitions < 0 {
+		return nil, Usagef("-partitions must not be negative")
+	}
+	if c.features&FlagCode != 0 && c.Code == "" {
+		return nil, Usagef("-code must not be empty: it is the first segment of every key")
+	}
+	if c.URL == "" {
+		for _, name := range realOnly {
+			if set[name] {
+				return nil, Usagef("-%s needs -url (without -url, %s reads the built-in demo site)", name, c.prog)
+			}
+		}
+		code := DemoCode
+		if set["code"] {
+			code = c.Code
+		}
+		return &demoSource{prog: c.prog, code: code, notice: stderr}, nil
+	}
+	if set["header"] && c.User == "" {
+		return nil, Usagef("-header needs -user")
+	}
+	if c.Key != "" && c.Cert == "" {
+		return nil, Usagef("-key needs -cert")
+	}
+	if c.QlikUser != "" && c.Cert == "" {
+		return nil, Usagef("-qlik-user needs -cert: the repository trusts X-Qlik-User only from a client certificate")
+	}
+	if c.User == "" && c.Cert == "" {
+		return nil, Usagef("-url needs -user (virtual proxy header authentication) or -cert with -qlik-user (port 4242)")
+	}
+	s := &flagSource{conn: *c}
+	if c.Cert != "" {
+		if c.QlikUser == "" {
+			return nil, Usagef(`-cert needs -qlik-user DIRECTORY\user, the user to act as`)
+		}
+		dir, id, ok := strings.Cut(c.QlikUser, `\`)
+		if !ok || dir == "" || id == "" {
+			return nil, Usagef(`-qlik-user must be DIRECTORY\user`)
+		}
+		s.qlikDir, s.qlikID = dir, id
+	}
+	if c.TrustStoreType != "" {
+		if c.TrustStore == "" {
+			return nil, Usagef("-truststore-type needs -truststore")
+		}
+		typ, err := qrs.ParseStoreType(c.TrustStoreType)
+		if err != nil {
+			return nil, &UsageError{err: err}
+		}
+		s.storeType = typ
+	}
+	return s, nil
+}
+
+// Options returns the options of the run itself, which apply whatever the
+// Source: the logger on stderr, -timeout and -partitions.
+func (c *Conn) Options(stderr io.Writer) []qrs.Option {
+	level := slog.LevelWarn
+	if c.Verbose {
+		level = slog.LevelDebug
+	}
+	opts := []qrs.Option{qrs.WithLogger(NewLogger(stderr, level))}
+	if c.Timeout > 0 {
+		opts = append(opts, qrs.WithTimeout(c.Timeout))
+	}
+	if c.Partitions > 0 {
+		opts = append(opts, qrs.WithPartitions(c.Partitions, 4))
+	}
+	return opts
+}
+
+// NewLogger returns a text logger on w at level, without timestamps.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// flagSource is a site named by the connection flags.
+type flagSource struct {
+	conn           Conn
+	qlikDir, qlikID string
+	storeType      qrs.StoreType
+}
+
+func (s *flagSource) String() string {
+	return fmt.Sprintf("the site at %s", s.conn.URL)
+}
+
+func (s *flagSource) Open(opts ...qrs.Option) (*qrs.Client, func(), error) {
+	c := &s.conn
+	var own []qrs.Option
+	if c.Code != "" {
+		own = append(own, qrs.WithConnectionCode(c.Code))
+	}
+	if c.User != "" {
+		own = append(own, qrs.WithHeaderAuth(c.Header, c.User))
+	}
+	if c.Cert != "" {
+		cert, err := qrs.LoadClientCertificate(c.Cert, c.Key, os.Getenv(EnvClientKeyPassword))
+		if err != nil {
+			return nil, nil, err
+		}
+		own = append(own, qrs.WithClientCertificate(cert), qrs.WithUser(s.qlikDir, s.qlikID))
+	}
+	if c.TrustStore != "" {
+		own = append(own, qrs.WithTrustStore(c.TrustStore, os.Getenv(EnvTrustStorePassword), s.storeType))
+	}
+	if c.Proxy != "" {
+		proxy, err := proxyWithPassword(c.Proxy, os.Getenv(EnvProxyPassword))
+		if err != nil {
+			return nil, nil, err
+		}
+		own = append(own, qrs.WithProxy(proxy))
+	}
+	if c.Insecure {
+		own = append(own, qrs.WithInsecureSkipVerify(true))
+	}
+	client, err := qrs.NewClient(c.URL, append(own, opts...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, func() {}, nil
+}
+
+// proxyWithPassword adds password to a proxy URL that names a user without
+// a password. Its errors never hold the URL, which may hold a password.
+func proxyWithPassword(proxy, password string) (string, error) {
+	if password == "" {
+		return proxy, nil
+	}
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return "", errors.New("-proxy is not a valid URL")
+	}
+	if u.User == nil {
+		return proxy, nil
+	}
+	if _, has := u.User.Password(); has {
+		return proxy, nil
+	}
+	u.User = url.UserPassword(u.User.Username(), password)
+	return u.String(), nil
+}
+
+// demoSource is the built-in demo site, served by the test server on
+// 127.0.0.1 for as long as the Client is used.
+type demoSource struct {
+	prog   string
+	code   string
+	notice io.Writer
+}
+
+func (s *demoSource) String() string { return "the built-in demo site" }
+
+func (s *demoSource) Open(opts ...qrs.Option) (*qrs.Client, func(), error) {
+	srv, err := testserver.Start(testserver.Config{
+		Prefix: DemoPrefix,
+		Header: DemoHeader,
+		Site:   testserver.DemoSite(),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the demo site: %w", err)
+	}
+	own := []qrs.Option{
+		qrs.WithRootCAs(srv.CACertPool()),
+		qrs.WithHeaderAuth(DemoHeader, DemoUser),
+		qrs.WithConnectionCode(s.code),
+	}
+	client, err := qrs.NewClient(srv.URL(), append(own, opts...)...)
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	if s.notice != nil {
+		fmt.Fprintf(s.notice, "%s: no -url given: reading the built-in demo site at %s as %s (see -help)\n", s.prog, srv.URL(), DemoUser)
+	}
+	return client, srv.Close, nil
+}
