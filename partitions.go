@@ -72,22 +72,24 @@ func isGUID(s string) bool {
 	return true
 }
 
-// sheets lists sheets in one request, or, with WithPartitions, per batch of
-// the app ids in order (listed first when order is nil).
-func (c *Client) sheets(ctx context.Context, opts *ListOptions, order []string) iter.Seq2[Sheet, error] {
+// sheets lists sheets, decoded as T, in one request, or, with
+// WithPartitions, per batch of the app ids in order (listed first when
+// order is nil).
+func sheets[T any](ctx context.Context, c *Client, opts *ListOptions, order []string) iter.Seq2[T, error] {
 	if c.cfg.partition == 0 {
-		return list[Sheet](ctx, c, "/qrs/app/object/full", opts.query(sheetFilter))
+		return list[T](ctx, c, "/qrs/app/object/full", opts.query(sheetFilter))
 	}
-	return func(yield func(Sheet, error) bool) {
+	return func(yield func(T, error) bool) {
 		ids := order
 		if ids == nil {
 			var err error
 			if ids, err = c.appIDs(ctx); err != nil {
-				yield(Sheet{}, err)
+				var zero T
+				yield(zero, err)
 				return
 			}
 		}
-		c.partitioned(ctx, opts, ids, yield)
+		partitioned(ctx, c, opts, ids, yield)
 	}
 }
 
@@ -104,8 +106,8 @@ func (c *Client) appIDs(ctx context.Context) ([]string, error) {
 }
 
 // batch is the outcome of one partition: its sheets, or an error.
-type batch struct {
-	sheets []Sheet
+type batch[T any] struct {
+	sheets []T
 	err    error
 }
 
@@ -120,13 +122,13 @@ const maxRelists = 3
 // the batches are done, the apps are listed again and the sheets of apps
 // created in the meantime are fetched the same way. All goroutines have
 // ended when it returns.
-func (c *Client) partitioned(ctx context.Context, opts *ListOptions, ids []string, yield func(Sheet, error) bool) {
+func partitioned[T any](ctx context.Context, c *Client, opts *ListOptions, ids []string, yield func(T, error) bool) {
 	seen := make(map[string]bool, len(ids))
 	for round := 0; len(ids) > 0; round++ {
 		for _, id := range ids {
 			seen[id] = true
 		}
-		if !c.fetchBatches(ctx, opts, ids, yield) {
+		if !fetchBatches(ctx, c, opts, ids, yield) {
 			return
 		}
 		if round == maxRelists {
@@ -134,7 +136,8 @@ func (c *Client) partitioned(ctx context.Context, opts *ListOptions, ids []strin
 		}
 		all, err := c.appIDs(ctx)
 		if err != nil {
-			yield(Sheet{}, err)
+			var zero T
+			yield(zero, err)
 			return
 		}
 		ids = ids[:0:0]
@@ -148,7 +151,7 @@ func (c *Client) partitioned(ctx context.Context, opts *ListOptions, ids []strin
 
 // fetchBatches runs one round of partitioned retrieval. It reports whether
 // the caller should go on.
-func (c *Client) fetchBatches(ctx context.Context, opts *ListOptions, ids []string, yield func(Sheet, error) bool) bool {
+func fetchBatches[T any](ctx context.Context, c *Client, opts *ListOptions, ids []string, yield func(T, error) bool) bool {
 	var filters []string
 	for f := range idFilters("app.id", ids, c.cfg.partition) {
 		filters = append(filters, f)
@@ -161,9 +164,9 @@ func (c *Client) fetchBatches(ctx context.Context, opts *ListOptions, ids []stri
 	}()
 	// slots bounds the batches fetched or waiting to be yielded.
 	slots := make(chan struct{}, c.cfg.concurrency)
-	results := make([]chan batch, len(filters))
+	results := make([]chan batch[T], len(filters))
 	for i := range results {
-		results[i] = make(chan batch, 1)
+		results[i] = make(chan batch[T], 1)
 	}
 	wg.Add(1)
 	go func() {
@@ -177,20 +180,21 @@ func (c *Client) fetchBatches(ctx context.Context, opts *ListOptions, ids []stri
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] <- c.fetchBatch(ctx, opts, f)
+				results[i] <- fetchBatch[T](ctx, c, opts, f)
 			}()
 		}
 	}()
+	var zero T
 	for i := range filters {
-		var b batch
+		var b batch[T]
 		select {
 		case b = <-results[i]:
 		case <-ctx.Done():
-			yield(Sheet{}, ctx.Err())
+			yield(zero, ctx.Err())
 			return false
 		}
 		if b.err != nil {
-			yield(Sheet{}, b.err)
+			yield(zero, b.err)
 			return false
 		}
 		for _, s := range b.sheets {
@@ -204,14 +208,14 @@ func (c *Client) fetchBatches(ctx context.Context, opts *ListOptions, ids []stri
 }
 
 // fetchBatch reads one batch whole, retrying it when its body breaks off.
-func (c *Client) fetchBatch(ctx context.Context, opts *ListOptions, appFilter string) batch {
+func fetchBatch[T any](ctx context.Context, c *Client, opts *ListOptions, appFilter string) batch[T] {
 	q := opts.query(sheetFilter + " and (" + appFilter + ")")
 	var err error
 	for attempt := 0; attempt <= c.cfg.retries; attempt++ {
-		var sheets []Sheet
-		sheets, err = collect(list[Sheet](ctx, c, "/qrs/app/object/full", q))
+		var sheets []T
+		sheets, err = collect(list[T](ctx, c, "/qrs/app/object/full", q))
 		if err == nil {
-			return batch{sheets: sheets}
+			return batch[T]{sheets: sheets}
 		}
 		var apiErr *APIError
 		if ctx.Err() != nil || errors.As(err, &apiErr) || permanentTransportError(err) {
@@ -225,9 +229,9 @@ func (c *Client) fetchBatch(ctx context.Context, opts *ListOptions, appFilter st
 		}
 	}
 	if ctx.Err() != nil {
-		return batch{err: ctx.Err()}
+		return batch[T]{err: ctx.Err()}
 	}
-	return batch{err: fmt.Errorf("%w (partitioned retrieval)", err)}
+	return batch[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
 }
 
 // sleep waits for d or until ctx is done.

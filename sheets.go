@@ -66,12 +66,16 @@ const (
 // app, where public sheets show published without approved and are base;
 // neither is private.
 func (s *Sheet) Status() SheetStatus {
+	return sheetStatus(s.Approved, s.Published, s.App.Published)
+}
+
+func sheetStatus(approved, published, appPublished bool) SheetStatus {
 	switch {
-	case s.Approved:
+	case approved:
 		return StatusBase
-	case s.Published && !s.App.Published:
+	case published && !appPublished:
 		return StatusBase
-	case s.Published:
+	case published:
 		return StatusCommunity
 	}
 	return StatusPrivate
@@ -86,7 +90,7 @@ const sheetFilter = "objectType eq 'sheet'"
 // the sequence. With WithPartitions, it lists the apps first and then their
 // sheets batch by batch.
 func (c *Client) Sheets(ctx context.Context, opts *ListOptions) iter.Seq2[Sheet, error] {
-	return c.sheets(ctx, opts, nil)
+	return sheets[Sheet](ctx, c, opts, nil)
 }
 
 // ListSheets returns every sheet that Sheets yields.

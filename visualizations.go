@@ -77,7 +77,7 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 			}
 			index[app.ID] = info
 		}
-		sheets := c.sheets(ctx, opts, order)
+		sheets := sheets[sheetRecord](ctx, c, opts, order)
 		if c.cfg.emails {
 			c.withEmails(ctx, sheets, index, yield)
 			return
@@ -96,13 +96,10 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 
 // visualization joins a sheet to its app. emails maps owner ids to email
 // addresses, or is nil.
-func (c *Client) visualization(s *Sheet, index map[string]appInfo, emails map[string]string) Visualization {
+func (c *Client) visualization(s *sheetRecord, index map[string]appInfo, emails map[string]string) Visualization {
 	app, ok := index[s.App.ID]
 	if !ok {
-		app.name = s.App.Name
-		if s.App.Stream != nil {
-			app.stream = s.App.Stream.Name
-		}
+		app = appInfo{name: s.App.Name, stream: s.App.StreamName}
 	}
 	sheetID := s.EngineObjectID
 	if sheetID == "" {
@@ -119,7 +116,7 @@ func (c *Client) visualization(s *Sheet, index map[string]appInfo, emails map[st
 		Created:     s.Created,
 		Modified:    s.Modified,
 		Published:   s.PublishTime,
-		Status:      s.Status(),
+		Status:      sheetStatus(s.Approved, s.Published, s.App.Published),
 	}
 	if !s.Published {
 		v.Published = time.Time{}
@@ -130,12 +127,7 @@ func (c *Client) visualization(s *Sheet, index map[string]appInfo, emails map[st
 			Email: emails[o.ID], Role: RoleOwner,
 		}}
 	}
-	if len(s.Tags) > 0 {
-		v.Tags = make([]string, len(s.Tags))
-		for i, t := range s.Tags {
-			v.Tags[i] = t.Name
-		}
-	}
+	v.Tags = s.Tags
 	return v
 }
 
@@ -161,9 +153,9 @@ const emailBatch = 1000
 // withEmails joins sheets in batches: for each batch it fetches the emails
 // of owners not seen before in one request per maxIDsPerRequest owners,
 // then yields the batch. Emails are cached for the whole loop.
-func (c *Client) withEmails(ctx context.Context, sheets iter.Seq2[Sheet, error], index map[string]appInfo, yield func(Visualization, error) bool) {
+func (c *Client) withEmails(ctx context.Context, sheets iter.Seq2[sheetRecord, error], index map[string]appInfo, yield func(Visualization, error) bool) {
 	emails := map[string]string{}
-	var pending []Sheet
+	var pending []sheetRecord
 	var unknown []string
 	flush := func() bool {
 		if len(unknown) > 0 {

@@ -211,9 +211,9 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 
 // flagSource is a site named by the connection flags.
 type flagSource struct {
-	conn           Conn
+	conn            Conn
 	qlikDir, qlikID string
-	storeType      qrs.StoreType
+	storeType       qrs.StoreType
 }
 
 func (s *flagSource) String() string {

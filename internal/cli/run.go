@@ -62,9 +62,9 @@ func NewFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprintf(stderr, `
 Passwords are read from the environment, never from flags, which any user
 of the machine can see in the process list:
-  %s	opens -truststore (PKCS12, JKS)
-  %s	opens a -cert .pfx/.p12 file
-  %s	the -proxy password, when its URL has a user but no password
+  %-24s opens -truststore (PKCS12, JKS)
+  %-24s opens a -cert .pfx/.p12 file
+  %-24s the -proxy password, when its URL has a user but none
 `, EnvTrustStorePassword, EnvClientKeyPassword, EnvProxyPassword)
 	}
 	return fs

@@ -101,13 +101,14 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
-// takeFault returns a copy of the first queued fault matching path and
-// uses up one of its Times.
-func (s *Server) takeFault(path string) *Fault {
+// takeFault returns a copy of the first queued fault matching the request
+// and uses up one of its Times. A fault with a Path matches only requests
+// under the prefix.
+func (s *Server) takeFault(entry *Request) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if f.Path != "" && f.Path != path {
+		if f.Path != "" && (entry.OutsidePrefix || f.Path != entry.Path) {
 			continue
 		}
 		f.Times--
@@ -157,8 +158,13 @@ func (s *Server) hijack(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter, err
 		return nil, nil, err
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		// Close has already ended the connections it knew of.
+		_ = conn.Close()
+		return nil, nil, errors.New("testserver: closed")
+	}
 	s.hijacked[conn] = struct{}{}
-	s.mu.Unlock()
 	return conn, brw, nil
 }
 

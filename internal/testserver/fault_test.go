@@ -45,9 +45,8 @@ func TestFaultStatus(t *testing.T) {
 		if n := s.Sessions(); n != 2 {
 			t.Errorf("Sessions() = %d, want 2", n)
 		}
-		log := s.Requests()
-		if !log[1].Fault || log[1].Status != 503 || log[3].Fault {
-			t.Errorf("log: fault=%v status=%d, then fault=%v", log[1].Fault, log[1].Status, log[3].Fault)
+		if r1, r3 := logged(t, s, 1), logged(t, s, 3); !r1.Fault || r1.Status != 503 || r3.Fault {
+			t.Errorf("log: fault=%v status=%d, then fault=%v", r1.Fault, r1.Status, r3.Fault)
 		}
 	})
 }
@@ -87,7 +86,7 @@ func TestFaultResetBeforeResponse(t *testing.T) {
 		if err == nil {
 			t.Fatalf("got an answer, want a connection error")
 		}
-		if got := s.Requests()[0].Status; got != 0 {
+		if got := logged(t, s, 0).Status; got != 0 {
 			t.Errorf("logged status %d, want 0", got)
 		}
 		// The next request is served.
@@ -111,7 +110,7 @@ func TestFaultResetAfterBytes(t *testing.T) {
 		if len(r.body) != 100000 {
 			t.Errorf("read %d bytes before the reset, want 100000", len(r.body))
 		}
-		if got := s.Requests()[0].BytesWritten; got != 100000 {
+		if got := logged(t, s, 0).BytesWritten; got != 100000 {
 			t.Errorf("logged %d bytes", got)
 		}
 	})

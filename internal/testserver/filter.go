@@ -59,7 +59,7 @@ const (
 
 // Literal is the value side of a comparison.
 type Literal struct {
-	Kind LitKind
+	Kind LitKind // which of the fields below holds the value
 	Str  string  // LitString and LitGUID: the text (unescaped)
 	Num  float64 // LitNumber
 	Int  int64   // LitNumber when IsInt
@@ -86,15 +86,15 @@ const (
 // The zero value is not useful; get one from ParseFilter. An Expr is
 // immutable once parsed and safe for concurrent use.
 type Expr struct {
-	Kind     ExprKind
-	Children []*Expr // ExprAnd, ExprOr: two or more
+	Kind     ExprKind // a comparison, or an and/or of Children
+	Children []*Expr  // ExprAnd, ExprOr: two or more
 
 	// Property is the property path as written, e.g. "app.id".
 	Property string
 	// Path is Property split at dots and lower-cased: []string{"app", "id"}.
 	Path []string
-	Op   Op
-	Val  Literal
+	Op   Op      // the comparison
+	Val  Literal // the value compared with
 }
 
 // Object is anything a filter can be evaluated against besides the generic
@@ -104,7 +104,8 @@ type Object interface {
 	// Field returns the value of the property whose name, compared
 	// case-insensitively, is name (which the caller passes lower-cased),
 	// and whether the object has such a property. A value may be a generic
-	// JSON value, an Object, a []Object, an int64, an int or a float64.
+	// JSON value, an Object, a []Object, an int64, an int or a float64; a
+	// null is an untyped nil, never a nil Object.
 	Field(name string) (any, bool)
 }
 
@@ -613,7 +614,7 @@ func lookupFold(m map[string]any, name string) (any, bool) {
 
 func compare(v any, op Op, l *Literal) bool {
 	if l.Kind == LitNull {
-		return op == OpEq && isNull(v)
+		return op == OpEq && v == nil
 	}
 	switch x := v.(type) {
 	case string:
@@ -635,16 +636,6 @@ func compare(v any, op Op, l *Literal) bool {
 		}
 		f, err := x.Float64()
 		return err == nil && compareFloat(f, op, l.Num)
-	}
-	return false
-}
-
-func isNull(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case Object:
-		return x == nil
 	}
 	return false
 }

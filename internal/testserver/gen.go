@@ -151,16 +151,23 @@ func (g *GenSite) layout() {
 	}
 }
 
-// appWeight is app a's share of the sheets: 0 for empty apps, otherwise a
-// heavy-tailed number between 1 and 400.
+// appWeight is app a's share of the sheets: 0 for empty apps, otherwise
+// 1 to 16, times 8 for one app in ten and times 40 for one in a hundred: most
+// apps have a few sheets, some have hundreds. Integer arithmetic only, so
+// that every architecture computes the same site.
 func (g *GenSite) appWeight(a int) uint64 {
 	r := g.rng(dAppWeight, uint64(a))
 	if r.chance(g.cfg.EmptyAppRatio) {
 		return 0
 	}
-	u := r.float()
-	w := 1 + 4*math.Pow(u+1e-9, -0.7)
-	return uint64(math.Min(w, 400))
+	w := 1 + r.next()%16
+	switch n := r.next() % 100; {
+	case n == 0:
+		w *= 40
+	case n < 10:
+		w *= 8
+	}
+	return w
 }
 
 // nonSheets is the number of non-sheet objects of app a, which has s sheets.
@@ -175,7 +182,9 @@ func (g *GenSite) nonSheets(a int, s int64) int64 {
 		}
 		return 0
 	}
-	return int64(math.Floor(g.cfg.NonSheetRatio*float64(s) + r.float()))
+	// An explicit conversion keeps the compiler from fusing the
+	// multiply-add, so that every architecture computes the same count.
+	return int64(math.Floor(float64(g.cfg.NonSheetRatio*float64(s)) + r.float()))
 }
 
 // ---- hashing ----
@@ -311,6 +320,9 @@ func (g *GenSite) Count(k Kind, filter *Expr) (int, bool) {
 
 // Item implements Site.
 func (g *GenSite) Item(k Kind, index int) Item {
+	if index < 0 || index >= g.Len(k) {
+		return nil
+	}
 	switch k {
 	case KindApp:
 		a := &genApp{}
@@ -552,8 +564,8 @@ func (g *GenSite) fillApp(a *genApp, i int) {
 	if !r.chance(0.05) {
 		a.reload = a.modified + int64(r.intn(20))*dayMillis + int64(r.intn(dayMillis))
 	}
-	// Sizes up to ~8 GB: beyond 2^31 for some apps.
-	a.fileSize = int64(50_000 + r.next()%uint64(1+math.Pow(2, 23+r.float()*10)))
+	// Sizes up to 8 GB: beyond 2^31 for some apps.
+	a.fileSize = int64(50_000 + r.next()%(1<<(23+r.intn(11))))
 	a.staticSize = a.fileSize/3 + int64(r.intn(1_000_000))
 	a.ntags = r.intn(4)
 	for t := 0; t < a.ntags; t++ {

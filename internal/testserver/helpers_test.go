@@ -111,3 +111,20 @@ func rawRequest(t testing.TB, s *Server, target string, headers ...string) reply
 	body, err := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(body), err: err}
 }
+
+// logged waits until the server has finished request i and returns its
+// log entry.
+func logged(t testing.TB, s *Server, i int) Request {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		reqs := s.Requests()
+		if i < len(reqs) && reqs[i].Done {
+			return reqs[i]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("request %d not finished after 5s (%d logged)", i, len(reqs))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

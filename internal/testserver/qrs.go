@@ -133,35 +133,53 @@ func (s *Server) count(kind Kind, filter *Expr) int {
 	return n
 }
 
+// arrayWriter streams items as one JSON array through a reused buffer,
+// handed to the connection in flushAt-sized writes.
+type arrayWriter struct {
+	w     http.ResponseWriter
+	buf   []byte
+	items int
+	err   error
+}
+
+func newArrayWriter(w http.ResponseWriter) *arrayWriter {
+	a := &arrayWriter{w: w, buf: make([]byte, 0, flushAt+8<<10)}
+	a.buf = append(a.buf, '[')
+	return a
+}
+
+// add appends one item and reports whether the client is still there.
+func (a *arrayWriter) add(it Item) bool {
+	if a.items > 0 {
+		a.buf = append(a.buf, ',')
+	}
+	a.items++
+	a.buf = it.AppendJSON(a.buf)
+	if len(a.buf) >= flushAt {
+		_, a.err = a.w.Write(a.buf)
+		a.buf = a.buf[:0]
+	}
+	return a.err == nil
+}
+
+// close ends the array, unless the connection has failed.
+func (a *arrayWriter) close() {
+	if a.err == nil {
+		a.buf = append(a.buf, ']')
+		_, _ = a.w.Write(a.buf)
+	}
+}
+
 // list streams the matching items as a JSON array, in the site's order.
 func (s *Server) list(w http.ResponseWriter, kind Kind, filter *Expr) {
-	buf := make([]byte, 0, flushAt+8<<10)
-	buf = append(buf, '[')
-	first := true
-	var failed bool
+	out := newArrayWriter(w)
 	s.site.Scan(kind, filter, func(_ int, it Item) bool {
 		if filter != nil && !filter.Match(it) {
 			return true
 		}
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = it.AppendJSON(buf)
-		if len(buf) >= flushAt {
-			if _, err := w.Write(buf); err != nil {
-				failed = true
-				return false
-			}
-			buf = buf[:0]
-		}
-		return true
+		return out.add(it)
 	})
-	if failed {
-		return
-	}
-	buf = append(buf, ']')
-	_, _ = w.Write(buf)
+	out.close()
 }
 
 // listSorted collects the matching items' sort keys, sorts them (stable,
@@ -196,20 +214,15 @@ func (s *Server) listSorted(w http.ResponseWriter, kind Kind, filter *Expr, keys
 		}
 		return false
 	})
-	buf := make([]byte, 0, flushAt+8<<10)
-	buf = append(buf, '[')
-	for n, row := range rows {
-		if n > 0 {
-			buf = append(buf, ',')
+	out := newArrayWriter(w)
+	for _, row := range rows {
+		it := s.site.Item(kind, row.index)
+		if it == nil {
+			continue // a Site breaking its contract; never the built-in ones
 		}
-		buf = s.site.Item(kind, row.index).AppendJSON(buf)
-		if len(buf) >= flushAt {
-			if _, err := w.Write(buf); err != nil {
-				return
-			}
-			buf = buf[:0]
+		if !out.add(it) {
+			return
 		}
 	}
-	buf = append(buf, ']')
-	_, _ = w.Write(buf)
+	out.close()
 }

@@ -125,6 +125,9 @@ type Request struct {
 	User string
 	// Fault is true when a queued fault applied to the request.
 	Fault bool
+	// Done is true once the server has finished with the request; Status
+	// and BytesWritten are final then.
+	Done bool
 }
 
 // Server is a running test server. Its methods are safe for concurrent use.
@@ -302,12 +305,6 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	s.inflight.Wait()
-	s.mu.Lock()
-	for c := range s.hijacked {
-		_ = c.Close()
-	}
-	s.hijacked = map[net.Conn]struct{}{}
-	s.mu.Unlock()
 }
 
 // Requests returns a copy of the request log, in arrival order.
@@ -395,7 +392,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		status, n := out.result()
 		s.mu.Lock()
-		entry.Status, entry.BytesWritten = status, n
+		entry.Status, entry.BytesWritten, entry.Done = status, n, true
 		s.mu.Unlock()
 	}()
 
@@ -406,7 +403,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBody(rec, http.StatusRequestURITooLong, "text/html; charset=us-ascii", urlTooLongPage)
 		return
 	}
-	f := s.takeFault(entry.Path)
+	f := s.takeFault(entry)
 	if f != nil {
 		s.mu.Lock()
 		entry.Fault = true

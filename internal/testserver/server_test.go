@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -85,8 +87,8 @@ func TestURLTooLong(t *testing.T) {
 	if r := call(t, client(s), "GET", qrsURL(s, "/qrs/app/full", "filter", short), xrfHeader); r.status != 200 {
 		t.Errorf("short URL: %d", r.status)
 	}
-	if got := s.Requests(); got[0].Status != 414 {
-		t.Errorf("logged status %d, want 414", got[0].Status)
+	if got := logged(t, s, 0).Status; got != 414 {
+		t.Errorf("logged status %d, want 414", got)
 	}
 }
 
@@ -262,7 +264,7 @@ func TestSessionCookie(t *testing.T) {
 			if n := s.Sessions(); n != 1 {
 				t.Errorf("Sessions() = %d, want 1", n)
 			}
-			if u := s.Requests()[1].User; u != `CORP\anna` {
+			if u := logged(t, s, 1).User; u != `CORP\anna` {
 				t.Errorf("logged user %q", u)
 			}
 			// After expiry the old cookie is refused, even with the header.
@@ -372,7 +374,7 @@ func TestClientCertMode(t *testing.T) {
 			}
 		})
 	}
-	if got := s.Requests()[2].User; got != "CORP\\Jörg M" {
+	if got := logged(t, s, 2).User; got != "CORP\\Jörg M" {
 		t.Errorf("decoded user %q", got)
 	}
 	if s.Sessions() != 0 {
@@ -617,5 +619,36 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	if n := len(s.Requests()); n != 48 {
 		t.Errorf("%d requests logged, want 48", n)
+	}
+}
+
+// TestStreamsWithoutBuffering reads a ~45 MB listing while watching the
+// process heap: a server that built the body in memory would hold it all.
+func TestStreamsWithoutBuffering(t *testing.T) {
+	s := start(t, Config{Site: Generate(GenConfig{Seed: 4, Apps: 300, Sheets: 30000})})
+	req, _ := http.NewRequest("GET", qrsURL(s, "/qrs/app/object/full", "filter", "objectType eq 'sheet'"), nil)
+	req.Header.Set("X-Qlik-Xrfkey", testKey)
+	resp, err := client(s).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var total, peak uint64
+	buf := make([]byte, 1<<20)
+	var ms runtime.MemStats
+	for {
+		n, err := io.ReadFull(resp.Body, buf)
+		total += uint64(n)
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+		if err != nil {
+			break
+		}
+	}
+	if total < 40<<20 {
+		t.Fatalf("body is %d bytes; the test needs a bigger one", total)
+	}
+	if peak > total/2 {
+		t.Errorf("heap reached %d MB while streaming %d MB", peak>>20, total>>20)
 	}
 }

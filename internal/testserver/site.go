@@ -32,7 +32,8 @@ type Site interface {
 	// filter to each yielded item. The Item is valid only until yield
 	// returns.
 	Scan(k Kind, filter *Expr, yield func(index int, it Item) bool)
-	// Item returns item index (0 <= index < Len(k)) of kind k.
+	// Item returns item index of kind k, or nil when index is not in
+	// [0, Len(k)).
 	Item(k Kind, index int) Item
 }
 
@@ -96,7 +97,12 @@ func (s *jsonSite) Scan(k Kind, _ *Expr, yield func(int, Item) bool) {
 	}
 }
 
-func (s *jsonSite) Item(k Kind, index int) Item { return s.items[k][index] }
+func (s *jsonSite) Item(k Kind, index int) Item {
+	if index < 0 || index >= s.Len(k) {
+		return nil
+	}
+	return s.items[k][index]
+}
 
 func (s *jsonSite) About() []byte { return s.about }
 

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qrskit/qrs"
+	"github.com/qrskit/qrs/internal/cli/clitest"
+)
+
+func TestDemoJSONLines(t *testing.T) {
+	want := map[string]map[string]any{}
+	for _, s := range clitest.DemoSheets(t) {
+		want[clitest.Str(s, "id")] = s
+	}
+	stdout, _ := clitest.MustRun(t, run)
+	items := clitest.JSONLines(t, stdout)
+	if len(items) != len(want) {
+		t.Fatalf("%d sheets, want %d", len(items), len(want))
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		id, _ := it["id"].(string)
+		s := want[id]
+		if s == nil || seen[id] {
+			t.Errorf("id %q is not a demo sheet's, or comes twice", id)
+			continue
+		}
+		seen[id] = true
+		for f, w := range map[string]string{
+			"engine_object_id": clitest.Str(s, "engineObjectId"),
+			"name":             clitest.Str(s, "name"),
+			"app_id":           clitest.Str(s, "app.id"),
+			"app":              clitest.Str(s, "app.name"),
+			"owner":            clitest.Str(s, "owner.userDirectory") + `\` + clitest.Str(s, "owner.userId"),
+		} {
+			if got := it[f]; got != w {
+				t.Errorf("%s: %s %q, want %q", id, f, got, w)
+			}
+		}
+		switch it["status"] {
+		case "base", "community", "private":
+		default:
+			t.Errorf("%s: status %q", id, it["status"])
+		}
+		if _, present := it["modified"]; present == clitest.IsNever(clitest.Str(s, "modifiedDate")) {
+			t.Errorf("%s: modified present %v, QRS %q", id, present, clitest.Str(s, "modifiedDate"))
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	stdout, _ := clitest.MustRun(t, run, "-table")
+	clitest.TableLines(t, stdout, []string{"ID", "ENGINE_ID", "NAME", "APP", "STATUS", "OWNER", "MODIFIED"}, len(clitest.DemoSheets(t)))
+}
+
+func TestFilter(t *testing.T) {
+	const app = "Customer 360"
+	want := map[string]bool{}
+	for _, s := range clitest.DemoSheets(t) {
+		if clitest.Str(s, "app.name") == app {
+			want[clitest.Str(s, "id")] = true
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("the demo has no sheets in %s", app)
+	}
+	for _, args := range [][]string{
+		{"-filter", "app.name eq " + qrs.Quote(app)},
+		{"-filter", "app.name eq " + qrs.Quote(app), "-partitions", "1"},
+	} {
+		stdout, _ := clitest.MustRun(t, run, args...)
+		items := clitest.JSONLines(t, stdout)
+		if len(items) != len(want) {
+			t.Errorf("%q: %d sheets, want %d", args, len(items), len(want))
+		}
+		for _, it := range items {
+			if !want[it["id"].(string)] {
+				t.Errorf("%q: sheet %v of app %v", args, it["id"], it["app"])
+			}
+		}
+	}
+}
+
+func TestWrongUser(t *testing.T) { clitest.CheckWrongUser(t, "listsheets", run) }
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-nope"},
+		{"extra"},
+		{"-code", "x"},
+		{"-partitions", "-2"},
+		{"-insecure"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			clitest.CheckUsage(t, "listsheets", run, args...)
+		})
+	}
+}
