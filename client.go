@@ -552,12 +552,15 @@ func permanentTransportError(err error) bool {
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
 	switch {
-	case errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid), errors.As(err, &verify):
+	case errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid), errors.As(err, &verify),
+		errors.As(err, &record):
 		return true
 	}
 	s := err.Error()
 	return errors.Is(err, errProxyAuth) || strings.Contains(s, "username/password authentication failed") ||
+		strings.Contains(s, "remote error: tls: ") || strings.Contains(s, "tls: server selected unsupported protocol version") ||
 		strings.Contains(s, "certificate required") || strings.Contains(s, "bad certificate")
 }
 
