@@ -192,14 +192,14 @@ func (c *Client) transport() (*http.Transport, error) {
 }
 
 // errProxyAuth is a proxy's 407 to CONNECT: its credentials were refused.
-var errProxyAuth = errors.New("the proxy refused its credentials (407 Proxy Authentication Required): check the proxy user name and password")
+var errProxyAuth = errors.New("refused its credentials (407 Proxy Authentication Required): check the proxy user name and password")
 
 // proxyConnectResponse words a proxy's refusal to open a tunnel, which
 // net/http would report by its status text alone.
 func proxyConnectResponse(_ context.Context, proxyURL *url.URL, req *http.Request, resp *http.Response) error {
 	switch {
 	case resp.StatusCode == http.StatusProxyAuthRequired:
-		return fmt.Errorf("proxy %s: %w", redactURL(proxyURL), errProxyAuth)
+		return fmt.Errorf("proxy %s %w", redactURL(proxyURL), errProxyAuth)
 	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("proxy %s refused to connect to %s: %s", redactURL(proxyURL), req.URL.Host, resp.Status)
 	}
@@ -635,17 +635,18 @@ func (c *Client) transportError(parent, rctx context.Context, path string, err e
 		return fmt.Errorf("%sthe server's certificate is not valid: %w", prefix, err)
 	}
 	s := err.Error()
-	where := ""
+	proxyName, where := "", ""
 	if c.cfg.proxy != nil {
-		where = " (through proxy " + redactURL(c.cfg.proxy) + ")"
+		proxyName = " " + redactURL(c.cfg.proxy)
+		where = " (through proxy" + proxyName + ")"
 	}
 	switch {
 	case errors.Is(err, errProxyAuth):
 		return fmt.Errorf("%s%w", prefix, err)
 	case strings.Contains(s, "username/password authentication failed") || strings.Contains(s, "no acceptable authentication methods"):
-		return fmt.Errorf("%sthe proxy%s refused its credentials: check the proxy user name and password: %w", prefix, where, err)
+		return fmt.Errorf("%sproxy%s refused its credentials: check the proxy user name and password: %w", prefix, proxyName, err)
 	case strings.Contains(s, "proxyconnect") || (c.cfg.proxy != nil && strings.Contains(s, "socks")):
-		return fmt.Errorf("%scannot go through the proxy%s: %w", prefix, where, err)
+		return fmt.Errorf("%scannot go through proxy%s: %w", prefix, proxyName, err)
 	case strings.Contains(s, "certificate required") || strings.Contains(s, "bad certificate"):
 		return fmt.Errorf("%sthe server asked for a client certificate it accepts (port 4242 needs the certificate the QMC exports): %w", prefix, err)
 	}

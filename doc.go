@@ -100,11 +100,48 @@
 // session), ErrForbidden (403, the xrfkey rejection with its own message)
 // and ErrNotFound (404, usually the virtual proxy prefix). Connection errors
 // and 429, 500, 502, 503 and 504 are retried with capped exponential backoff
-// that honours Retry-After (WithRetries); other statuses never are. When the
+// that honours Retry-After (WithRetries); other statuses never are, nor are
+// certificate problems or a proxy's refusal of its credentials. When the
 // caller's context ends, its error is returned as it is.
 //
+// What a user sees, fault by fault (messages abridged):
+//
+//	the proxy redirects to its login page (302)    ErrUnauthenticated: "redirected to /hdr/internal_forms_authentication/, most likely a login page"
+//	401                                            ErrUnauthenticated: "the server refused the authentication; check the header name ..."
+//	an HTML page with 200                          ErrUnauthenticated: "the server answered with an HTML page where JSON was expected"
+//	500 "Authentication error" (stale cookie)      cookie dropped, tried once more; then ErrUnauthenticated quoting the proxy
+//	403 "XSRF prevention check failed"             ErrForbidden: "the server rejected the cross-site request forgery key (xrfkey)"
+//	403 otherwise, also too many sessions          ErrForbidden: "access denied: ... allow list, or all the user's sessions are in use"
+//	404                                            ErrNotFound: "check the URL: it takes the virtual proxy's prefix"
+//	400 "Cannot parse the expression"              *APIError 400: "check the filter and orderby syntax"
+//	414 (URL over http.sys's limit)                *APIError 414: "the request URL is longer than the server accepts"
+//	429, 500, 502, 503, 504, reset before answer   retried; after the last try, the status or the network error
+//	the body breaks off (reset, closed proxy)      "the listing broke off after N items: ..."; with WithPartitions the batch is fetched again
+//	truncated JSON                                 "the listing broke off after N items: the body ended in the middle of item N+1"
+//	an object where the listing's array belongs    "expected a JSON array, got an object"
+//	a field of the wrong type, a date unreadable   "item N: ..." naming the field; the listing stops, no item is skipped silently
+//	one item over WithMaxItemSize                  "item N is larger than 33554432 bytes (WithMaxItemSize)"
+//	no byte from the server for WithIdleTimeout    "no data from the server for 2m0s (WithIdleTimeout)"; errors.Is context.DeadlineExceeded
+//	a request longer than WithTimeout              "the request took longer than ... (WithTimeout)"; errors.Is context.DeadlineExceeded
+//	certificate of an unknown authority            "the server's certificate is signed by an unknown authority (issuer ...): trust the site's CA with WithTrustStore"
+//	certificate for another name                   "the server's certificate is not valid for HOST: it names qlik-node1; use a URL with one of those names"
+//	a server older than TLS 1.2                    "remote error: tls: protocol version not supported"
+//	port 4242 without an accepted certificate      "the server asked for a client certificate it accepts"
+//	proxy refuses its credentials (407, SOCKS)     "proxy http://user:xxxxx@host:3128 refused its credentials"
+//	proxy not reachable                            "cannot go through proxy ...: connection refused"
+//	the caller's context is done                   ctx.Err() itself
+//
+// Bad input is refused before anything is sent: NewClient names the option
+// and the fault (a URL without https or a host, a header name that is not a
+// token, a header value with CR, LF or non-ASCII characters, a proxy URL
+// with another scheme or a bad port); LoadTrustStore and
+// LoadClientCertificate name the file and the fault (missing file, matched
+// by errors.Is(err, fs.ErrNotExist); wrong password; unknown extension;
+// contents of another type than the extension says; no certificate;
+// truncated or garbage data); LoadConnection names file:line:column.
+//
 // No error, log line or printed value holds a password, an authentication
-// header value or proxy credentials.
+// header value or a proxy password.
 //
 // # Concurrency
 //
