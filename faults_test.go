@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -310,4 +311,40 @@ func TestXrfKeysNeverRepeat(t *testing.T) {
 	if len(seen) != 300 {
 		t.Errorf("%d keys, want 300", len(seen))
 	}
+}
+
+// TestListingIsStreamed reads a listing several times larger than the heap
+// it may use: a client that held the body, or every item, would fail.
+func TestListingIsStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads a 45 MB listing")
+	}
+	site := testserver.Generate(testserver.GenConfig{Seed: 27, Apps: 300, Sheets: 30000})
+	srv, c := startSite(t, testserver.Config{Site: site})
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	n := 0
+	for _, err := range c.Visualizations(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n%500 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	var body int64
+	for _, r := range srv.Requests() {
+		if r.Path == "/qrs/app/object/full" {
+			body = r.BytesWritten
+		}
+	}
+	if n != 30000 || body < 30<<20 {
+		t.Fatalf("%d items in %d bytes: the site is not as large as the test needs", n, body)
+	}
+	if peak > uint64(body)/3 {
+		t.Errorf("heap peaked at %d MB for a %d MB listing: it is not streamed", peak>>20, body>>20)
+	}
+	t.Logf("heap peak %d MB for a %d MB listing", peak>>20, body>>20)
 }
