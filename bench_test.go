@@ -2,10 +2,8 @@ package qrs_test
 
 import (
 	"bufio"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -80,64 +78,42 @@ func reportBody(b *testing.B, srv *testserver.Server) {
 // by token (decoding), by the same kind of connection.
 
 func BenchmarkFloorRead(b *testing.B) {
-	for _, n := range benchSizes() {
-		b.Run(fmt.Sprintf("sheets=%d", n), func(b *testing.B) {
-			srv, _ := benchSite(b, n)
-			b.ReportAllocs()
-			for range b.N {
-				body := rawSheets(b, srv)
-				if _, err := io.Copy(io.Discard, body); err != nil {
-					b.Fatal(err)
-				}
-				body.Close()
-			}
-			b.StopTimer()
-			reportBody(b, srv)
-		})
-	}
+	benchFloor(b, func(r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
 }
 
 func BenchmarkFloorTokens(b *testing.B) {
+	benchFloor(b, func(r io.Reader) error {
+		dec := jsontext.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+		for {
+			if _, err := dec.ReadToken(); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// benchFloor runs consume over the raw sheet listing, fetched with a plain
+// net/http client, at each size.
+func benchFloor(b *testing.B, consume func(io.Reader) error) {
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("sheets=%d", n), func(b *testing.B) {
 			srv, _ := benchSite(b, n)
 			b.ReportAllocs()
 			for range b.N {
-				body := rawSheets(b, srv)
-				dec := jsontext.NewDecoder(bufio.NewReaderSize(body, 64<<10))
-				for {
-					_, err := dec.ReadToken()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
+				resp := rawGet(b, srv, "/qrs/app/object/full?filter="+url.QueryEscape("objectType eq 'sheet'"))
+				err := consume(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					b.Fatal(err)
 				}
-				body.Close()
 			}
 			b.StopTimer()
 			reportBody(b, srv)
 		})
 	}
-}
-
-// rawSheets GETs the sheet listing with a plain net/http client.
-func rawSheets(b *testing.B, srv *testserver.Server) io.ReadCloser {
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CACertPool()}}}
-	q := "xrfkey=0123456789abcdef&filter=" + url.QueryEscape("objectType eq 'sheet'")
-	req, err := http.NewRequest("GET", srv.URL()+"/qrs/app/object/full?"+q, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.Header.Set("X-Qlik-Xrfkey", "0123456789abcdef")
-	req.Header.Set(authHeader, authUser)
-	resp, err := hc.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if resp.StatusCode != 200 {
-		b.Fatalf("status %d", resp.StatusCode)
-	}
-	return resp.Body
 }

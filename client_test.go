@@ -2,6 +2,7 @@ package qrs_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -74,6 +75,34 @@ func qrsRequests(srv *testserver.Server) []testserver.Request {
 		}
 	}
 	return out
+}
+
+// rawGet sends GET srv.URL()+pathQuery with a plain net/http client and
+// what QRS demands (xrfkey, the authentication header), independently of
+// the code under test.
+func rawGet(tb testing.TB, srv *testserver.Server, pathQuery string) *http.Response {
+	tb.Helper()
+	const key = "0123456789abcdef"
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CACertPool()}}}
+	sep := "?"
+	if strings.Contains(pathQuery, "?") {
+		sep = "&"
+	}
+	req, err := http.NewRequest("GET", srv.URL()+pathQuery+sep+"xrfkey="+key, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("X-Qlik-Xrfkey", key)
+	req.Header.Set(authHeader, authUser)
+	resp, err := hc.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		tb.Fatalf("GET %s: status %d", pathQuery, resp.StatusCode)
+	}
+	return resp
 }
 
 var xrfPattern = regexp.MustCompile(`^[0-9a-zA-Z]{16}$`)

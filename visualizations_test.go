@@ -2,9 +2,7 @@ package qrs_test
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -165,17 +163,7 @@ func TestEmailsAreBatched(t *testing.T) {
 // client, independently of the code under test.
 func userEmails(t *testing.T, srv *testserver.Server) map[string]string {
 	t.Helper()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CACertPool()}}}
-	req, err := http.NewRequest("GET", srv.URL()+"/qrs/user/full?xrfkey=0123456789abcdef", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Qlik-Xrfkey", "0123456789abcdef")
-	req.Header.Set(authHeader, authUser)
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := rawGet(t, srv, "/qrs/user/full")
 	defer resp.Body.Close()
 	var users []struct {
 		UserID, UserDirectory string
