@@ -217,15 +217,14 @@ func redactURL(u *url.URL) string {
 // response is the body of a successful call. Reading it resets the idle
 // timer; closing it releases the request's context.
 type response struct {
-	r      *bufio.Reader
-	body   io.ReadCloser
-	stop   func(error)
-	idle   *time.Timer
-	d      time.Duration
-	method string
-	path   string
-	ctx    context.Context
-	parent context.Context
+	r       *bufio.Reader
+	body    io.ReadCloser
+	release func()
+	idle    *time.Timer
+	d       time.Duration
+	path    string
+	ctx     context.Context // the request's: its cause tells our timers' expiry
+	parent  context.Context // the caller's
 }
 
 func (r *response) Read(p []byte) (int, error) {
@@ -251,13 +250,10 @@ func (r *response) readError(err error) error {
 }
 
 func (r *response) Close() error {
-	r.idle.Stop()
 	err := r.body.Close()
-	r.stop(errClosed)
+	r.release()
 	return err
 }
-
-var errClosed = errors.New("qrs: response closed")
 
 // bodyError explains a listing that broke off after items elements: the
 // caller's context error unwrapped, otherwise what happened and how far it
@@ -266,7 +262,7 @@ func (r *response) bodyError(err error, items int) error {
 	if perr := r.parent.Err(); perr != nil {
 		return perr
 	}
-	return fmt.Errorf("qrs: %s %s: the listing broke off after %d items: %w", r.method, r.path, items, err)
+	return fmt.Errorf("qrs: GET %s: the listing broke off after %d items: %w", r.path, items, err)
 }
 
 type param struct{ key, value string }
@@ -303,24 +299,26 @@ func (c *Client) send(ctx context.Context, path string, query []param, mayReauth
 			stop(fmt.Errorf("the request took longer than %v (WithTimeout): %w", c.cfg.timeout, context.DeadlineExceeded))
 		})
 	}
-	release := func(err error) {
+	release := func() {
 		idle.Stop()
 		if overall != nil {
 			overall.Stop()
 		}
-		stop(err)
+		stop(nil)
 	}
 
-	req, err := c.newRequest(rctx, fullPath, query)
+	// Each attempt restarts the idle timer (logAttempt), so that waiting
+	// between retries does not count as a silent server.
+	req, err := c.newRequest(context.WithValue(rctx, idleTimerKey{}, idle), fullPath, query)
 	if err != nil {
-		release(errClosed)
+		release()
 		return nil, err
 	}
 	sentCookie := req.Header.Get("Cookie") != ""
 	hresp, err := c.hc.Do(req)
 	if err != nil {
 		err = c.transportError(ctx, rctx, fullPath, err)
-		release(errClosed)
+		release()
 		return nil, err
 	}
 	c.keepCookies(hresp)
@@ -335,12 +333,12 @@ func (c *Client) send(ctx context.Context, path string, query []param, mayReauth
 		if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 			br.Discard(3)
 		}
-		return &response{r: br, body: hresp.Body, stop: release, idle: idle, d: c.cfg.idleTimeout,
-			method: http.MethodGet, path: fullPath, ctx: rctx, parent: ctx}, nil
+		return &response{r: br, body: hresp.Body, release: release, idle: idle, d: c.cfg.idleTimeout,
+			path: fullPath, ctx: rctx, parent: ctx}, nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(br, 4<<10))
 	hresp.Body.Close()
-	release(errClosed)
+	release()
 	apiErr := newAPIError(http.MethodGet, fullPath, hresp.StatusCode, ct, body, hresp.Header.Get("Location"))
 	if errors.Is(apiErr, ErrUnauthenticated) && sentCookie && mayReauth {
 		// A stale or refused session: drop it and authenticate afresh, once.
@@ -601,7 +599,13 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// idleTimerKey keys the request's idle timer in its context.
+type idleTimerKey struct{}
+
 func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	if t, ok := req.Context().Value(idleTimerKey{}).(*time.Timer); ok {
+		t.Reset(c.cfg.idleTimeout)
+	}
 	if attempt == 0 {
 		c.cfg.logger.Debug("qrs: request", "method", req.Method, "path", req.URL.Path)
 		return

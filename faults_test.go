@@ -348,3 +348,14 @@ func TestListingIsStreamed(t *testing.T) {
 	}
 	t.Logf("heap peak %d MB for a %d MB listing", peak>>20, body>>20)
 }
+
+func TestRetriesDoNotTripIdleTimeout(t *testing.T) {
+	// Three retries 120ms apart take longer than the idle timeout; each
+	// attempt restarts it, since waiting to retry is not a silent server.
+	srv, c := startSite(t, testserver.Config{}, qrs.WithIdleTimeout(200*time.Millisecond),
+		qrs.WithRetries(3), qrs.WithRetryBackoff(120*time.Millisecond, 120*time.Millisecond))
+	srv.AddFault(testserver.Fault{Status: 503, Times: 3})
+	if _, err := c.ListApps(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
