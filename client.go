@@ -95,24 +95,28 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 // parseBaseURL checks and normalises the site's address: http or https, a
 // host, no query, credentials or fragment; slashes in the prefix folded.
 func parseBaseURL(s string) (*url.URL, error) {
+	shown := strconv.Quote(s)
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		shown = strconv.Quote("…" + s[i:]) // never echo what may be credentials
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("qrs: base URL %q cannot be parsed: %v", s, unwrapURLError(err))
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("qrs: base URL %q: the scheme must be https (or http), as in https://qlik.example.com/prefix", s)
+		return nil, fmt.Errorf("qrs: base URL %s cannot be parsed: want https://host[:port][/prefix]", shown)
 	}
 	if u.User != nil {
 		return nil, errors.New("qrs: base URL: credentials in the URL are not supported; use WithHeaderAuth or a client certificate")
 	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("qrs: base URL %s: the scheme must be https (or http), as in https://qlik.example.com/prefix", shown)
+	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("qrs: base URL %q has no host", s)
+		return nil, fmt.Errorf("qrs: base URL %s has no host", shown)
 	}
 	if p := u.Port(); p != "" && !validPort(p) {
-		return nil, fmt.Errorf("qrs: base URL %q: port %q must be a number from 1 to 65535", s, p)
+		return nil, fmt.Errorf("qrs: base URL %s: port %q must be a number from 1 to 65535", shown, p)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, fmt.Errorf("qrs: base URL %q must not have a query or fragment: give https://host[:port][/prefix]", s)
+		return nil, fmt.Errorf("qrs: base URL %s must not have a query or fragment: give https://host[:port][/prefix]", shown)
 	}
 	var segs []string
 	for _, seg := range strings.Split(u.Path, "/") {
@@ -121,7 +125,7 @@ func parseBaseURL(s string) (*url.URL, error) {
 		}
 	}
 	if n := len(segs); n > 0 && strings.EqualFold(segs[n-1], "qrs") {
-		return nil, fmt.Errorf("qrs: base URL %q ends in /qrs: give the site's address without it (https://host[:port][/prefix])", s)
+		return nil, fmt.Errorf("qrs: base URL %s ends in /qrs: give the site's address without it (https://host[:port][/prefix])", shown)
 	}
 	u.Path = ""
 	u.RawPath = ""
@@ -401,7 +405,7 @@ func (c *Client) newRequest(ctx context.Context, fullPath string, query []param)
 	h.Set("Accept", "application/json")
 	h.Set("User-Agent", userAgent)
 	if c.cfg.header != "" {
-		h.Set(c.cfg.header, c.cfg.headerValue.value)
+		h.Set(c.cfg.header, c.cfg.headerValue.Reveal())
 	}
 	if c.cfg.userDirectory != "" {
 		h.Set("X-Qlik-User", "UserDirectory="+escape(c.cfg.userDirectory)+"; UserId="+escape(c.cfg.userID))

@@ -18,8 +18,8 @@ type Option func(*config) error
 // config holds everything the options set. It is never exported: a Client's
 // settings are fixed once NewClient returns.
 type config struct {
-	header      string  // header authentication: name
-	headerValue *secret // header authentication: value, e.g. DOMAIN\user
+	header      string // header authentication: name
+	headerValue Secret // header authentication: value, e.g. DOMAIN\user
 
 	userDirectory, userID string // X-Qlik-User, for port 4242
 
@@ -60,17 +60,6 @@ func defaultConfig() config {
 	}
 }
 
-// A secret holds a credential. It is always kept behind a pointer, which
-// fmt prints as an address when it is nested in a struct, and it never
-// prints or encodes its value.
-type secret struct{ value string }
-
-func (*secret) String() string   { return "[redacted]" }
-func (*secret) GoString() string { return `"[redacted]"` }
-
-// MarshalText keeps secrets out of JSON and text encodings.
-func (*secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
-
 // WithHeaderAuth authenticates through a virtual proxy configured for header
 // authentication: every request carries the header name with value. With a
 // dynamic user directory the value is DOMAIN\user (one backslash); with a
@@ -91,7 +80,7 @@ func WithHeaderAuth(header, value string) Option {
 			// authenticates; say where the fault is without echoing it.
 			return fmt.Errorf("qrs: WithHeaderAuth: the value of header %s has a control or non-ASCII character at byte %d: header authentication is US-ASCII only", header, i)
 		}
-		c.header, c.headerValue = header, &secret{value}
+		c.header, c.headerValue = header, NewSecret(value)
 		return nil
 	}
 }

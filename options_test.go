@@ -43,7 +43,9 @@ func TestNewClientRejects(t *testing.T) {
 		{"ftp", "ftp://qlik.example.com", nil, "scheme must be https"},
 		{"no host", "https:///hdr", nil, "has no host"},
 		{"query", "https://q.example.com/hdr?x=1", nil, "must not have a query"},
-		{"credentials", "https://u:pw@q.example.com", nil, "credentials in the URL"},
+		{"credentials", "https://u:topsecret@q.example.com", nil, "credentials in the URL"},
+		{"credentials and scheme", "ftp://u:topsecret@q.example.com", nil, "credentials in the URL"},
+		{"credentials unparsable", "https://u:top%zzsecret@q.example.com", nil, "cannot be parsed"},
 		{"ends in qrs", "https://q.example.com/hdr/qrs/", nil, "ends in /qrs"},
 		{"bad port", "https://q.example.com:99999", nil, "port"},
 		{"header name", "https://q", []Option{WithHeaderAuth("hdr usr", `D\u`)}, "not a valid header name"},
@@ -98,7 +100,7 @@ func TestClientPrintsNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %#v", c, c, c, c.cfg)} {
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %#v %s %q %x", c, c, c, c.cfg, any(c.cfg), any(c.cfg), any(c.cfg))} {
 		for _, secret := range []string{"secretuser", "proxypass"} {
 			if strings.Contains(s, secret) {
 				t.Errorf("printed client %q contains %q", s, secret)
