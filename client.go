@@ -101,7 +101,8 @@ func parseBaseURL(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("qrs: base URL %s cannot be parsed: want https://host[:port][/prefix]", shown)
+		// url's own words quote the offending part, which may be a secret.
+		return nil, fmt.Errorf("qrs: base URL %s cannot be parsed: %s", shown, quotedText.ReplaceAllString(unwrapURLError(err).Error(), ""))
 	}
 	if u.User != nil {
 		return nil, errors.New("qrs: base URL: credentials in the URL are not supported; use WithHeaderAuth or a client certificate")
