@@ -15,8 +15,20 @@
 //		fmt.Println(v.Key, v.Name, v.AppName, v.SheetURL)
 //	}
 //
-// A connection file, as catalog administrators write them, gives the same
-// in one call: see LoadConnection and connection.conf.template.
+// # Connection files
+//
+// Catalog scanners configure a connection with a HOCON-style file (see
+// connection.conf.template at the root of the module):
+//
+//	conn, err := qrs.LoadConnection("connections/qlik-prod.conf")
+//	if errors.Is(err, qrs.ErrOtherConnector) { ... } // a file for another connector: skip it
+//	c, err := conn.NewClient()
+//
+// The reader is strict: unknown keys, values of the wrong type, a key left
+// empty (url =), includes and anything else it cannot read exactly are
+// errors that name file:line:column. ${VAR} and ${?VAR} take values, such
+// as passwords, from the environment. Passwords and the authentication
+// value are held as Secret, which never prints its value.
 //
 // # Authentication
 //
