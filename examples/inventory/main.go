@@ -12,11 +12,18 @@
 //		-url https://qlik.example.com/hdr -user 'CORP\svc_catalog' \
 //		-truststore qlik.p12 -code qlik-prod
 //
-// Run it with -help for every flag.
+// From a connection file (see connection.conf.template), or from every
+// connection file of a folder, watched for changes until interrupted:
+//
+//	go run ./examples/inventory -conf qlik-prod.conf
+//	go run ./examples/inventory -connections /etc/catalog/connections -watch
+//
+// Run it with -help for every flag, and the format of -watch's events.
 package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"time"
 
@@ -27,13 +34,47 @@ import (
 const synopsis = `inventory [flags]
 
 Lists the visualizations (one per sheet) of a Qlik Sense site as JSON Lines,
-or as a table with -table. Without -url, reads the built-in demo site.
+or as a table with -table. The site is the one of -url and the flags that go
+with it, of a connection file (-conf), or of each connection file of a folder
+(-connections); without any of them, the built-in demo site is read.
 Progress shows on stderr when it is a terminal and stdout is not, or with
--progress.`
+-progress. Every item has "connection", its connection's code, which is also
+the first segment of its "key".
+
+With -connections, the *.conf files of the folder are read in name order
+(names starting with "." are left out). Files of another connector and
+disabled connections are skipped with a notice on stderr; a file with
+errors, or whose code another file has already, is reported on stderr and
+the others are still read, but the exit status is then 1.
+
+With -watch, inventory then looks at the folder every -watch-interval until
+interrupted (exit status 0), and reads a connection again when its file is
+added, changed (or only touched) or removed. The output, JSON Lines, has
+event lines among the items, told apart by their "event" field:
+
+  {"event":"added","connection":CODE,"name":NAME,"file":PATH}
+      a connection to inventory: its items follow
+  {"event":"changed","connection":CODE,"name":NAME,"file":PATH}
+      its file changed: all its items follow again
+  {"event":"done","connection":CODE,"file":PATH,"items":N}
+      the N items since "added" or "changed" are all the connection's
+      items, and any other item it had before is gone
+  {"event":"removed","connection":CODE,"name":NAME,"file":PATH,"reason":WHY}
+      all the connection's items are gone: its file was removed, disabled,
+      turned into another connector's, or changed the code (an "added"
+      event of the new code follows)
+  {"event":"error","connection":CODE,"file":PATH,"error":MESSAGE}
+      a file could not be read, or its inventory failed, also reported on
+      stderr; no "done" follows. CODE, when present, is the connection of
+      the file as last read well, which stays as it was.
+
+The first reading of the folder writes its events too. A file that is being
+written is read when it has stayed the same for one -watch-interval.`
 
 // item is one visualization as the output writes it.
 type item struct {
 	Key         string    `json:"key"`
+	Connection  string    `json:"connection"`
 	Name        string    `json:"name"`
 	Description string    `json:"description"`
 	AppID       string    `json:"app_id"`
@@ -60,6 +101,7 @@ type contact struct {
 func newItem(v *qrs.Visualization) item {
 	it := item{
 		Key:         v.Key.String(),
+		Connection:  v.Key.Code,
 		Name:        v.Name,
 		Description: v.Description,
 		AppID:       v.AppID,
@@ -106,31 +148,61 @@ var columns = []cli.Column[item]{
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := cli.NewFlagSet("inventory", synopsis, stderr)
 	conn := cli.AddConnFlags(fs, cli.FlagCode|cli.FlagPartitions)
+	files := cli.AddFileFlags(fs, conn, true)
 	list := cli.AddListFlags(fs, false)
 	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
 	emails := fs.Bool("emails", false, "fill the contacts' email from their QRS user attributes (one more request per 50 owners)")
 	progress := fs.Bool("progress", false, "show progress on stderr even when it is not a terminal")
+	watch := fs.Bool("watch", false, "with -connections: then watch the folder and read again the connections whose file\nis added, changed or removed, until interrupted (see above)")
+	every := fs.Duration("watch-interval", 2*time.Second, "how often -watch looks at the folder")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	// The connection comes from the flags or the demo site; connection
-	// files (-conf, -connections) will be other cli.Sources chosen here.
-	src, err := conn.Source(stderr)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case *watch && !set["connections"]:
+		return cli.Usagef("-watch needs -connections")
+	case set["watch-interval"] && !*watch:
+		return cli.Usagef("-watch-interval needs -watch")
+	case *every <= 0:
+		return cli.Usagef("-watch-interval must be positive")
+	case *watch && *table:
+		return cli.Usagef("-watch writes JSON Lines with events: -table cannot be used with it")
+	}
+	opts := append(conn.Options(stderr), qrs.WithContactEmails(*emails))
+	newProgress := func() *cli.Progress {
+		if *progress || cli.ShowProgress(stdout, stderr) {
+			return cli.NewProgress(stderr, "inventory", "visualizations", cli.IsTerminal(stderr))
+		}
+		return nil
+	}
+
+	var src cli.Source
+	var err error
+	switch {
+	case set["connections"]:
+		if err := files.Check(); err != nil {
+			return err
+		}
+		f := newFolder(files.Dir, stderr, cli.NewWriter(stdout, *table, columns))
+		f.list, f.opts, f.progress, f.events = list.Options(), opts, newProgress(), *watch
+		return f.run(ctx, *watch, *every)
+	case files.Given():
+		src, err = files.Source(stderr)
+	default:
+		src, err = conn.Source(stderr)
+	}
 	if err != nil {
 		return err
 	}
-	client, release, err := src.Open(append(conn.Options(stderr), qrs.WithContactEmails(*emails))...)
+	client, release, err := src.Open(opts...)
 	if err != nil {
 		return err
 	}
 	defer release()
-
-	var p *cli.Progress
-	if *progress || cli.ShowProgress(stdout, stderr) {
-		p = cli.NewProgress(stderr, "inventory", "visualizations", cli.IsTerminal(stderr))
-	}
 	out := cli.NewWriter(stdout, *table, columns)
-	return cli.Emit(client.Visualizations(ctx, list.Options()), out, newItem, p)
+	return cli.Emit(client.Visualizations(ctx, list.Options()), out, newItem, newProgress())
 }
 
 func main() { cli.Main("inventory", run) }

@@ -212,6 +212,22 @@ func TestBadFlags(t *testing.T) {
 		{"-url", "https://q.example.com:4242", "-cert", "c.pem"},
 		{"-url", "https://q.example.com:4242", "-cert", "c.pem", "-qlik-user", "nodir"},
 		{"-url", "https://q.example.com/p", "-user", `C\u`, "-truststore", "t.p12", "-truststore-type", "zip"},
+		// Connection files say what the site flags say.
+		{"-conf", "x.conf", "-url", "https://q.example.com/p"},
+		{"-conf", "x.conf", "-code", "c"},
+		{"-conf", "x.conf", "-user", `C\u`},
+		{"-connections", "d", "-truststore", "t.pem"},
+		{"-connections", "d", "-header", "x"},
+		{"-conf", "x.conf", "-connections", "d"},
+		{"-conf", ""},
+		{"-connections", ""},
+		{"-connections", "d", "-timeout", "-1s"},
+		{"-conf", "x.conf", "-partitions", "-1"},
+		{"-watch"},
+		{"-conf", "x.conf", "-watch"},
+		{"-connections", "d", "-watch-interval", "1s"},
+		{"-connections", "d", "-watch", "-watch-interval", "0s"},
+		{"-connections", "d", "-watch", "-table"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			clitest.CheckUsage(t, "inventory", run, args...)
@@ -224,7 +240,7 @@ func TestHelp(t *testing.T) {
 	if got := cli.ExitCode("inventory", err, new(bytes.Buffer)); got != cli.ExitOK {
 		t.Errorf("-help exits %d (%v), want 0", got, err)
 	}
-	for _, s := range []string{"-url", "-table", cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
+	for _, s := range []string{"-url", "-table", "-conf", "-connections", "-watch", "-watch-interval", `{"event":"removed"`, cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("-help does not mention %s", s)
 		}

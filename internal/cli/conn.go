@@ -105,7 +105,7 @@ func AddConnFlags(fs *flag.FlagSet, features Feature) *Conn {
 }
 
 // Source makes the Client a program runs against: the demo site, a site
-// named by the connection flags or, later, a connection file. It holds no
+// named by the connection flags or a connection file (ConnectionSource). It holds no
 // secret: passwords are read from the environment by Open.
 type Source interface {
 	// Open returns a Client with the source's own options followed by opts,
@@ -120,13 +120,9 @@ type Source interface {
 // name: the demo site when no -url is given. Notices (which site the demo
 // is at) go to stderr. The errors are *UsageError.
 func (c *Conn) Source(stderr io.Writer) (Source, error) {
-	set := map[string]bool{}
-	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if c.Timeout < 0 {
-		return nil, Usagef("-timeout must not be negative")
-	}
-	if c.Partitions < 0 {
-		return nil, Usagef("-partitions must not be negative")
+	set := c.given()
+	if err := c.checkRun(); err != nil {
+		return nil, err
 	}
 	if c.features&FlagCode != 0 && c.Code == "" {
 		return nil, Usagef("-code must not be empty: it is the first segment of every key")
@@ -177,6 +173,25 @@ func (c *Conn) Source(stderr io.Writer) (Source, error) {
 		s.storeType = typ
 	}
 	return s, nil
+}
+
+// given returns the names of the flags set on the command line.
+func (c *Conn) given() map[string]bool {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// checkRun checks the flags of the run itself, which apply whatever the
+// Source (see Options).
+func (c *Conn) checkRun() error {
+	if c.Timeout < 0 {
+		return Usagef("-timeout must not be negative")
+	}
+	if c.Partitions < 0 {
+		return Usagef("-partitions must not be negative")
+	}
+	return nil
 }
 
 // Options returns the options of the run itself, which apply whatever the

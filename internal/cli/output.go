@@ -194,18 +194,7 @@ func (l *ListFlags) Options() *qrs.ListOptions {
 // on p (which may be nil). It stops at the first error of the listing or of
 // the output, which ends the listing's requests, and closes w.
 func Emit[S, R any](seq iter.Seq2[S, error], w *Writer[R], convert func(*S) R, p *Progress) error {
-	var err error
-	for item, ierr := range seq {
-		if ierr != nil {
-			err = ierr
-			break
-		}
-		r := convert(&item)
-		if err = w.Write(&r); err != nil {
-			break
-		}
-		p.Add()
-	}
+	_, err := WriteAll(seq, w, convert, p)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -215,4 +204,23 @@ func Emit[S, R any](seq iter.Seq2[S, error], w *Writer[R], convert func(*S) R, p
 		p.Done()
 	}
 	return err
+}
+
+// WriteAll is Emit without the end: it writes the items of seq to w and
+// counts them on p until the first error, and returns how many it wrote,
+// leaving w open and p running for more listings.
+func WriteAll[S, R any](seq iter.Seq2[S, error], w *Writer[R], convert func(*S) R, p *Progress) (int, error) {
+	n := 0
+	for item, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		r := convert(&item)
+		if err := w.Write(&r); err != nil {
+			return n, err
+		}
+		n++
+		p.Add()
+	}
+	return n, nil
 }

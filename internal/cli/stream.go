@@ -1,0 +1,44 @@
+package cli
+
+import "errors"
+
+// What a long-running program (inventory -watch) needs of a Writer: lines
+// of another shape between the records, and output that its reader sees
+// as it happens rather than when a buffer fills.
+
+// WriteLine writes v as one JSON line among the records of a JSON Lines
+// Writer, such as an event of a watch, which has another shape than the
+// records. A table has no place for it: WriteLine then fails.
+func (w *Writer[T]) WriteLine(v any) error {
+	if w.enc == nil {
+		return errors.New("cli: WriteLine on a table")
+	}
+	if err := w.enc.Encode(v); err != nil {
+		return &outputError{err}
+	}
+	if w.eager {
+		return w.Flush()
+	}
+	return nil
+}
+
+// Flush writes what a JSON Lines Writer holds in its buffer to the output.
+// A table is written by Close only, since its columns are as wide as their
+// widest cell; Flush leaves it alone.
+func (w *Writer[T]) Flush() error {
+	if w.tw != nil {
+		return nil
+	}
+	if err := w.bw.Flush(); err != nil {
+		return &outputError{err}
+	}
+	return nil
+}
+
+// OutputFailed reports whether err is a failed write to the program's
+// output (of a Writer), which ends a program that would otherwise carry on
+// after an error of one of its sources.
+func OutputFailed(err error) bool {
+	var oe *outputError
+	return errors.As(err, &oe)
+}
