@@ -64,25 +64,13 @@ var columns = []cli.Column[app]{
 	{Title: "LAST_RELOAD", Value: func(a *app) string { return cli.TableTime(a.LastReload) }},
 }
 
+var listing = &cli.Listing[qrs.App, app]{
+	Name: "listapps", Synopsis: synopsis, Features: 0,
+	List: (*qrs.Client).Apps, Convert: newApp, Columns: columns,
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := cli.NewFlagSet("listapps", synopsis, stderr)
-	conn := cli.AddConnFlags(fs, 0)
-	list := cli.AddListFlags(fs, true)
-	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
-	if err := cli.Parse(fs, args); err != nil {
-		return err
-	}
-	src, err := conn.Source(stderr)
-	if err != nil {
-		return err
-	}
-	client, release, err := src.Open(conn.Options(stderr)...)
-	if err != nil {
-		return err
-	}
-	defer release()
-	out := cli.NewWriter(stdout, *table, columns)
-	return cli.Emit(client.Apps(ctx, list.Options()), out, newApp, nil)
+	return listing.Run(ctx, args, stdout, stderr)
 }
 
 func main() { cli.Main("listapps", run) }

@@ -57,25 +57,13 @@ var columns = []cli.Column[sheet]{
 	{Title: "MODIFIED", Value: func(s *sheet) string { return cli.TableTime(s.Modified) }},
 }
 
+var listing = &cli.Listing[qrs.Sheet, sheet]{
+	Name: "listsheets", Synopsis: synopsis, Features: cli.FlagPartitions,
+	List: (*qrs.Client).Sheets, Convert: newSheet, Columns: columns,
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := cli.NewFlagSet("listsheets", synopsis, stderr)
-	conn := cli.AddConnFlags(fs, cli.FlagPartitions)
-	list := cli.AddListFlags(fs, true)
-	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
-	if err := cli.Parse(fs, args); err != nil {
-		return err
-	}
-	src, err := conn.Source(stderr)
-	if err != nil {
-		return err
-	}
-	client, release, err := src.Open(conn.Options(stderr)...)
-	if err != nil {
-		return err
-	}
-	defer release()
-	out := cli.NewWriter(stdout, *table, columns)
-	return cli.Emit(client.Sheets(ctx, list.Options()), out, newSheet, nil)
+	return listing.Run(ctx, args, stdout, stderr)
 }
 
 func main() { cli.Main("listsheets", run) }
