@@ -32,7 +32,8 @@ const userAgent = "qrs-go/" + Version + " (+https://github.com/qrskit/qrs)"
 // share one proxy session (the session cookie of the virtual proxy), since
 // Qlik caps the sessions of a user at five.
 type Client struct {
-	base *url.URL // scheme://host[:port][/prefix], no trailing slash
+	base    *url.URL // scheme://host[:port][/prefix], no trailing slash
+	baseStr string   // base.String(), made once: SheetURL runs per sheet
 	cfg  config
 	hc   *retryablehttp.Client
 
@@ -65,7 +66,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.header != "" && (cfg.userDirectory != "" || cfg.clientCert != nil) {
 		cfg.logger.Warn("qrs: both header authentication and a client certificate or X-Qlik-User are set; the server decides which counts")
 	}
-	c := &Client{base: base, cfg: cfg, gate: make(chan struct{}, 1), cookies: map[string]string{}}
+	c := &Client{base: base, baseStr: base.String(), cfg: cfg, gate: make(chan struct{}, 1), cookies: map[string]string{}}
 	transport, err := c.transport()
 	if err != nil {
 		return nil, err
@@ -138,7 +139,7 @@ func parseBaseURL(s string) (*url.URL, error) {
 
 // BaseURL returns the site's address as the Client uses it: scheme, host
 // and virtual proxy prefix, without a trailing slash.
-func (c *Client) BaseURL() string { return c.base.String() }
+func (c *Client) BaseURL() string { return c.baseStr }
 
 // String describes the Client without any secret.
 func (c *Client) String() string {
@@ -238,10 +239,17 @@ func (r *response) Read(p []byte) (int, error) {
 		r.idle.Reset(r.d)
 	}
 	if err != nil && err != io.EOF {
-		err = r.readError(err)
+		err = &readError{r.readError(err)}
 	}
 	return n, err
 }
+
+// A readError is a failure to read a body, as opposed to a fault of what
+// was read: the decoder passes it on unchanged.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // readError explains why a body broke off.
 func (r *response) readError(err error) error {

@@ -174,34 +174,32 @@ func (d *arrayDecoder) next(v any) (bool, error) {
 		_, err := d.dec.ReadToken()
 		return false, err
 	}
-	if err := json.UnmarshalDecode(d.dec, v, decodeOptions); err != nil {
+	var err error
+	if u, ok := v.(json.UnmarshalerFrom); ok {
+		err = u.UnmarshalJSONFrom(d.dec) // the hand decoder: skip the reflective dispatch
+	} else {
+		err = json.UnmarshalDecode(d.dec, v, decodeOptions)
+	}
+	if err != nil {
 		return false, d.explain(err, fmt.Sprintf("item %d", d.n+1))
 	}
 	d.n++
 	return true, nil
 }
 
-// explain words a decoding error: an exhausted budget, a body that ended
-// early, or a value of the wrong shape.
+// explain words a decoding error: a body that could not be read, an
+// exhausted budget, a body that ended early, or a value of the wrong shape.
 func (d *arrayDecoder) explain(err error, what string) error {
+	var re *readError
 	switch {
+	case errors.As(err, &re):
+		return re.err
 	case errors.Is(err, errItemTooLarge):
 		return fmt.Errorf("item %d is larger than %d bytes (WithMaxItemSize)", d.n+1, d.max)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return fmt.Errorf("the body ended in the middle of %s (truncated JSON)", what)
 	}
-	var se *jsontext.SyntacticError
-	var ue *json.SemanticError
-	if errors.As(err, &ue) && ue.Err != nil && !errors.As(ue.Err, &se) {
-		// A transport error that reached us through the decoder.
-		if errors.Is(ue.Err, errItemTooLarge) {
-			return d.explain(ue.Err, what)
-		}
-	}
-	if errors.As(err, &se) || errors.As(err, &ue) {
-		return fmt.Errorf("%s: %v", what, err)
-	}
-	return err
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 func kindName(k jsontext.Kind) string {

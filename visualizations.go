@@ -136,7 +136,8 @@ func (c *Client) visualization(s *sheetRecord, index map[string]appInfo, emails 
 // each id path-escaped. sheetID is the sheet's engine object id.
 func (c *Client) SheetURL(appID, sheetID string) string {
 	var b strings.Builder
-	b.WriteString(c.base.String())
+	b.Grow(len(c.baseStr) + len(appID) + len(sheetID) + 40)
+	b.WriteString(c.baseStr)
 	b.WriteString("/sense/app/")
 	b.WriteString(url.PathEscape(appID))
 	b.WriteString("/sheet/")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"flag"
 	"io"
 	"iter"
@@ -12,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/qrskit/qrs"
 )
@@ -31,7 +32,7 @@ type Column[T any] struct {
 // widest cell. A Writer is not safe for concurrent use.
 type Writer[T any] struct {
 	bw    *bufio.Writer
-	enc   *json.Encoder
+	enc   *jsontext.Encoder
 	tw    *tabwriter.Writer
 	cols  []Column[T]
 	eager bool // flush every line: the output is a terminal
@@ -50,8 +51,7 @@ func NewWriter[T any](w io.Writer, table bool, cols []Column[T]) *Writer[T] {
 		}
 		ow.row(titles)
 	} else {
-		ow.enc = json.NewEncoder(ow.bw)
-		ow.enc.SetEscapeHTML(false)
+		ow.enc = jsontext.NewEncoder(ow.bw) // no HTML escaping, as v2 does by default
 		ow.eager = IsTerminal(w)
 	}
 	return ow
@@ -67,15 +67,7 @@ func (w *Writer[T]) Write(v *T) error {
 		w.row(cells)
 		return nil // tabwriter holds every line until Close
 	}
-	if err := w.enc.Encode(v); err != nil {
-		return &outputError{err}
-	}
-	if w.eager {
-		if err := w.bw.Flush(); err != nil {
-			return &outputError{err}
-		}
-	}
-	return nil
+	return w.WriteLine(v)
 }
 
 func (w *Writer[T]) row(cells []string) {
