@@ -458,7 +458,7 @@ func TestPartitionsCatchNewApps(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 19, Apps: 30, Sheets: 900})
 	srv, c := startSite(t, testserver.Config{Site: site}, qrs.WithPartitions(10, 2))
 	// The first app listing misses the last ten apps, as if they were
-	// created while the inventory ran.
+	// created while the inventory ran, and names two that are gone.
 	var b strings.Builder
 	b.WriteString("[")
 	apps, err := c.ListApps(t.Context(), nil)
@@ -466,12 +466,11 @@ func TestPartitionsCatchNewApps(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 20 {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString(`{"id":"` + apps[i].ID + `","name":"` + apps[i].Name + `"}`)
+		b.WriteString(`{"id":"` + apps[i].ID + `","name":"` + apps[i].Name + `"},`)
 	}
-	b.WriteString("]")
+	// Two apps that vanished before their sheets were asked for.
+	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000001","name":"gone"},`)
+	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000002","name":"gone too"}]`)
 	srv.AddFault(testserver.Fault{Path: "/qrs/app/full", Status: 200, Body: b.String(), ContentType: "application/json"})
 	vs := collectViz(t, c.Visualizations(t.Context(), nil))
 	if len(vs) != 900 {

@@ -27,6 +27,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/qrskit/qrs"
 	"github.com/qrskit/qrs/internal/cli"
 )
@@ -122,6 +124,58 @@ func newItem(v *qrs.Visualization) item {
 		it.Contacts[i] = contact(c)
 	}
 	return it
+}
+
+// AppendJSON appends the item as one JSON object, exactly as encoding it
+// with its tags would (TestItemAppendJSON compares them), without
+// reflection: this is the inventory's hot path.
+func (it *item) AppendJSON(b []byte) []byte {
+	str := func(b []byte, name, v string) []byte {
+		b = append(b, name...)
+		b, _ = jsontext.AppendQuote(b, v) // invalid UTF-8 is replaced, as encoding does
+		return b
+	}
+	tm := func(b []byte, name string, t time.Time) []byte {
+		if t.IsZero() {
+			return b
+		}
+		b = append(append(b, name...), '"')
+		return append(t.AppendFormat(b, time.RFC3339Nano), '"')
+	}
+	b = str(b, `{"key":`, it.Key)
+	b = str(b, `,"connection":`, it.Connection)
+	b = str(b, `,"name":`, it.Name)
+	b = str(b, `,"description":`, it.Description)
+	b = str(b, `,"app_id":`, it.AppID)
+	b = str(b, `,"app":`, it.App)
+	b = str(b, `,"stream":`, it.Stream)
+	b = str(b, `,"url":`, it.URL)
+	b = str(b, `,"status":`, it.Status)
+	b = tm(b, `,"created":`, it.Created)
+	b = tm(b, `,"modified":`, it.Modified)
+	b = tm(b, `,"published":`, it.Published)
+	b = append(b, `,"tags":[`...)
+	for i, t := range it.Tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b, _ = jsontext.AppendQuote(b, t)
+	}
+	b = append(b, `],"contacts":[`...)
+	for i, c := range it.Contacts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = str(b, `{"name":`, c.Name)
+		b = str(b, `,"user_id":`, c.UserID)
+		b = str(b, `,"user_directory":`, c.UserDirectory)
+		if c.Email != "" {
+			b = str(b, `,"email":`, c.Email)
+		}
+		b = str(b, `,"role":`, c.Role)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
 // owner returns the owner's DIRECTORY\user.

@@ -37,6 +37,15 @@ type Writer[T any] struct {
 	cols  []Column[T]
 	eager bool // flush every line: the output is a terminal
 	line  strings.Builder
+	buf   []byte // a JSONAppender's line
+}
+
+// A JSONAppender writes itself as one compact JSON object, the same as
+// encoding it would, only faster: a Writer uses it for records that have it.
+// An inventory writes hundreds of thousands of lines, whose reflective
+// encoding was a fifth of its CPU.
+type JSONAppender interface {
+	AppendJSON(dst []byte) []byte
 }
 
 // NewWriter returns a Writer to w: a table of cols when table is true,
@@ -66,6 +75,13 @@ func (w *Writer[T]) Write(v *T) error {
 		}
 		w.row(cells)
 		return nil // tabwriter holds every line until Close
+	}
+	if a, ok := any(v).(JSONAppender); ok {
+		w.buf = append(a.AppendJSON(w.buf[:0]), '\n')
+		if _, err := w.bw.Write(w.buf); err != nil {
+			return &outputError{err}
+		}
+		return w.flushIfEager()
 	}
 	return w.WriteLine(v)
 }

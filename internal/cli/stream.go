@@ -17,12 +17,13 @@ func (w *Writer[T]) WriteLine(v any) error {
 	if w.enc == nil {
 		return errors.New("cli: WriteLine on a table")
 	}
-	// encoding/json/v2 (go-json-experiment) writes these lines in about
-	// two thirds of the time of encoding/json, whose encoding was a quarter
-	// of an inventory's CPU (BENCHMARKS.md).
 	if err := json.MarshalEncode(w.enc, v); err != nil {
 		return &outputError{err}
 	}
+	return w.flushIfEager()
+}
+
+func (w *Writer[T]) flushIfEager() error {
 	if w.eager {
 		return w.Flush()
 	}
