@@ -206,6 +206,8 @@ func kindName(k jsontext.Kind) string {
 	switch k {
 	case '{':
 		return "an object"
+	case '[':
+		return "an array"
 	case '"':
 		return "a string"
 	case '0':

@@ -156,16 +156,16 @@ func readNameOf(dec *jsontext.Decoder) (string, error) {
 }
 
 func readTagNames(dec *jsontext.Decoder) ([]string, error) {
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return nil, err
+	}
+	switch k := tok.Kind(); k {
+	case 'n':
+		return nil, nil
 	case '[':
 	default:
-		return nil, wrongKind(dec, "an array")
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
+		return nil, wrongKind(k, "an array")
 	}
 	var names []string
 	for dec.PeekKind() != ']' {
@@ -175,22 +175,26 @@ func readTagNames(dec *jsontext.Decoder) ([]string, error) {
 		}
 		names = append(names, name)
 	}
-	_, err := dec.ReadToken()
+	_, err = dec.ReadToken()
 	return names, err
 }
 
 // enterObject reads the start of an object. It returns false for null, or
 // with an error for anything else that is not an object.
 func enterObject(dec *jsontext.Decoder) (bool, error) {
-	switch dec.PeekKind() {
-	case 'n':
-		_, err := dec.ReadToken()
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return false, err
-	case '{':
-		_, err := dec.ReadToken()
-		return err == nil, err
 	}
-	return false, wrongKind(dec, "an object")
+	switch k := tok.Kind(); k {
+	case '{':
+		return true, nil
+	case 'n':
+		return false, nil
+	default:
+		// What follows a '[' is left unread: the listing stops here.
+		return false, wrongKind(k, "an object")
+	}
 }
 
 // nextMember reads the next member's name, or the end of the object, when
@@ -214,17 +218,16 @@ func nextMember(dec *jsontext.Decoder) (name []byte, more bool, err error) {
 
 // readString reads a string, or null as "".
 func readString(dec *jsontext.Decoder) (string, error) {
-	switch dec.PeekKind() {
-	case '"':
-	case 'n':
-		_, err := dec.ReadToken()
-		return "", err
-	default:
-		return "", wrongKind(dec, "a string")
-	}
 	v, err := dec.ReadValue()
 	if err != nil {
 		return "", err
+	}
+	switch k := v.Kind(); k {
+	case '"':
+	case 'n':
+		return "", nil
+	default:
+		return "", wrongKind(k, "a string")
 	}
 	if raw := v[1 : len(v)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw), nil
@@ -237,20 +240,21 @@ func readString(dec *jsontext.Decoder) (string, error) {
 
 // readBool reads true, false, or null as false.
 func readBool(dec *jsontext.Decoder) (bool, error) {
-	switch dec.PeekKind() {
-	case 't', 'f', 'n':
-		tok, err := dec.ReadToken()
-		return tok.Kind() == 't', err
+	v, err := dec.ReadValue()
+	if err != nil {
+		return false, err
 	}
-	return false, wrongKind(dec, "a boolean")
+	switch k := v.Kind(); k {
+	case 't':
+		return true, nil
+	case 'f', 'n':
+		return false, nil
+	default:
+		return false, wrongKind(k, "a boolean")
+	}
 }
 
-// wrongKind consumes the unexpected value and says what it was. Reading
-// it also surfaces a syntax or transport error in its place.
-func wrongKind(dec *jsontext.Decoder, want string) error {
-	k := dec.PeekKind()
-	if err := dec.SkipValue(); err != nil {
-		return err
-	}
-	return fmt.Errorf("expected %s, found %s", want, kindName(k))
+// wrongKind says what was found where another kind of value belongs.
+func wrongKind(found jsontext.Kind, want string) error {
+	return fmt.Errorf("expected %s, found %s", want, kindName(found))
 }
