@@ -34,8 +34,8 @@ const userAgent = "qrs-go/" + Version + " (+https://github.com/qrskit/qrs)"
 type Client struct {
 	base    *url.URL // scheme://host[:port][/prefix], no trailing slash
 	baseStr string   // base.String(), made once: SheetURL runs per sheet
-	cfg  config
-	hc   *retryablehttp.Client
+	cfg     config
+	hc      *retryablehttp.Client
 
 	// gate admits one request at a time while no session cookie is held,
 	// so that concurrent first requests do not each open a session.

@@ -89,7 +89,7 @@ func sameRecord(r sheetRecord, s Sheet) string {
 	switch {
 	case r.ID != s.ID || r.Name != s.Name || r.Description != s.Description || r.EngineObjectID != s.EngineObjectID:
 		return "ids, names or description"
-	case r.App != appRef{ID: s.App.ID, Name: s.App.Name, StreamName: stream, Published: s.App.Published}:
+	case r.App != appRef{ID: s.App.ID, Name: s.App.Name, Stream: named{stream}, Published: s.App.Published}:
 		return fmt.Sprintf("app %+v vs %+v", r.App, s.App)
 	case r.Owner.ID != s.Owner.ID || r.Owner.UserID != s.Owner.UserID || r.Owner.UserDirectory != s.Owner.UserDirectory || r.Owner.Name != s.Owner.Name:
 		return "owner"

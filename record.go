@@ -27,16 +27,32 @@ type sheetRecord struct {
 	Created        time.Time
 	Modified       time.Time
 	Tags           []string
+
+	tag named // where each tag is read: part of the record, so not allocated per tag
 }
 
 // appRef is the part of a sheet's condensed app that the join needs.
 type appRef struct {
-	ID, Name, StreamName string
-	Published            bool
+	ID, Name  string
+	Stream    named
+	Published bool
 }
 
 // UnmarshalJSONFrom decodes one app object.
 func (s *sheetRecord) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	return readMembers(dec, s)
+}
+
+// A memberReader decodes the members of one JSON object that it knows
+// and skips the others; readMembers walks the object for it.
+type memberReader interface {
+	// member consumes the value of the member with the given name.
+	member(dec *jsontext.Decoder, name []byte) error
+}
+
+// readMembers reads an object, or null, member by member into r. An error
+// is prefixed with the member's name, so that nested errors read as paths.
+func readMembers(dec *jsontext.Decoder, r memberReader) error {
 	if ok, err := enterObject(dec); !ok {
 		return err
 	}
@@ -45,117 +61,94 @@ func (s *sheetRecord) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		if !more {
 			return err
 		}
-		switch string(name) {
-		case "id":
-			s.ID, err = readString(dec)
-		case "name":
-			s.Name, err = readString(dec)
-		case "description":
-			s.Description, err = readString(dec)
-		case "engineObjectId":
-			s.EngineObjectID, err = readString(dec)
-		case "published":
-			s.Published, err = readBool(dec)
-		case "approved":
-			s.Approved, err = readBool(dec)
-		case "publishTime":
-			err = unmarshalTime(dec, &s.PublishTime)
-		case "createdDate":
-			err = unmarshalTime(dec, &s.Created)
-		case "modifiedDate":
-			err = unmarshalTime(dec, &s.Modified)
-		case "app":
-			err = s.App.read(dec)
-		case "owner":
-			err = readOwner(dec, &s.Owner)
-		case "tags":
-			s.Tags, err = readTagNames(dec)
-		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
+		if err := r.member(dec, name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 }
 
-func (a *appRef) read(dec *jsontext.Decoder) error {
-	if ok, err := enterObject(dec); !ok {
+func (s *sheetRecord) member(dec *jsontext.Decoder, name []byte) (err error) {
+	switch string(name) {
+	case "id":
+		s.ID, err = readString(dec)
+	case "name":
+		s.Name, err = readString(dec)
+	case "description":
+		s.Description, err = readString(dec)
+	case "engineObjectId":
+		s.EngineObjectID, err = readString(dec)
+	case "published":
+		s.Published, err = readBool(dec)
+	case "approved":
+		s.Approved, err = readBool(dec)
+	case "publishTime":
+		err = unmarshalTime(dec, &s.PublishTime)
+	case "createdDate":
+		err = unmarshalTime(dec, &s.Created)
+	case "modifiedDate":
+		err = unmarshalTime(dec, &s.Modified)
+	case "app":
+		err = readMembers(dec, &s.App)
+	case "owner":
+		err = readMembers(dec, (*ownerRef)(&s.Owner))
+	case "tags":
+		s.Tags, err = readTagNames(dec, &s.tag)
+	default:
+		err = dec.SkipValue()
+	}
+	return err
+}
+
+func (a *appRef) member(dec *jsontext.Decoder, name []byte) (err error) {
+	switch string(name) {
+	case "id":
+		a.ID, err = readString(dec)
+	case "name":
+		a.Name, err = readString(dec)
+	case "published":
+		a.Published, err = readBool(dec)
+	case "stream":
+		a.Stream = named{}
+		err = readMembers(dec, &a.Stream)
+	default:
+		err = dec.SkipValue()
+	}
+	return err
+}
+
+// ownerRef reads the fields of a condensed user that a Contact needs.
+type ownerRef User
+
+func (u *ownerRef) member(dec *jsontext.Decoder, name []byte) (err error) {
+	switch string(name) {
+	case "id":
+		u.ID, err = readString(dec)
+	case "userId":
+		u.UserID, err = readString(dec)
+	case "userDirectory":
+		u.UserDirectory, err = readString(dec)
+	case "name":
+		u.Name, err = readString(dec)
+	default:
+		err = dec.SkipValue()
+	}
+	return err
+}
+
+// named reads the name of an object such as a stream or a tag.
+type named struct{ name string }
+
+func (n *named) member(dec *jsontext.Decoder, name []byte) (err error) {
+	if string(name) == "name" {
+		n.name, err = readString(dec)
 		return err
 	}
-	for {
-		name, more, err := nextMember(dec)
-		if !more {
-			return err
-		}
-		switch string(name) {
-		case "id":
-			a.ID, err = readString(dec)
-		case "name":
-			a.Name, err = readString(dec)
-		case "published":
-			a.Published, err = readBool(dec)
-		case "stream":
-			a.StreamName, err = readNameOf(dec)
-		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return dec.SkipValue()
 }
 
-func readOwner(dec *jsontext.Decoder, u *User) error {
-	if ok, err := enterObject(dec); !ok {
-		return err
-	}
-	for {
-		name, more, err := nextMember(dec)
-		if !more {
-			return err
-		}
-		switch string(name) {
-		case "id":
-			u.ID, err = readString(dec)
-		case "userId":
-			u.UserID, err = readString(dec)
-		case "userDirectory":
-			u.UserDirectory, err = readString(dec)
-		case "name":
-			u.Name, err = readString(dec)
-		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// readNameOf reads the name member of an object such as a stream or a tag.
-func readNameOf(dec *jsontext.Decoder) (string, error) {
-	if ok, err := enterObject(dec); !ok {
-		return "", err
-	}
-	var s string
-	for {
-		name, more, err := nextMember(dec)
-		if !more {
-			return s, err
-		}
-		if string(name) == "name" {
-			s, err = readString(dec)
-		} else {
-			err = dec.SkipValue()
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-}
-
-func readTagNames(dec *jsontext.Decoder) ([]string, error) {
+// readTagNames reads an array of tags, or null, keeping their names; each
+// tag is read into scratch.
+func readTagNames(dec *jsontext.Decoder, scratch *named) ([]string, error) {
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -169,11 +162,11 @@ func readTagNames(dec *jsontext.Decoder) ([]string, error) {
 	}
 	var names []string
 	for dec.PeekKind() != ']' {
-		name, err := readNameOf(dec)
-		if err != nil {
+		*scratch = named{}
+		if err := readMembers(dec, scratch); err != nil {
 			return nil, err
 		}
-		names = append(names, name)
+		names = append(names, scratch.name)
 	}
 	_, err = dec.ReadToken()
 	return names, err

@@ -99,7 +99,7 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 func (c *Client) visualization(s *sheetRecord, index map[string]appInfo, emails map[string]string) Visualization {
 	app, ok := index[s.App.ID]
 	if !ok {
-		app = appInfo{name: s.App.Name, stream: s.App.StreamName}
+		app = appInfo{name: s.App.Name, stream: s.App.Stream.name}
 	}
 	sheetID := s.EngineObjectID
 	if sheetID == "" {
