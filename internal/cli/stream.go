@@ -17,7 +17,7 @@ func (w *Writer[T]) WriteLine(v any) error {
 	if w.enc == nil {
 		return errors.New("cli: WriteLine on a table")
 	}
-	if err := json.MarshalEncode(w.enc, v); err != nil {
+	if err := json.MarshalEncode(w.enc, v, json.Deterministic(true)); err != nil { // map keys sorted, as encoding/json does
 		return &outputError{err}
 	}
 	return w.flushIfEager()
