@@ -232,21 +232,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	var src cli.Source
-	var err error
-	switch {
-	case set["connections"]:
+	if set["connections"] {
 		if err := files.Check(); err != nil {
 			return err
 		}
 		f := newFolder(files.Dir, stderr, cli.NewWriter(stdout, *table, columns))
 		f.list, f.opts, f.progress, f.events = list.Options(), opts, newProgress(), *watch
 		return f.run(ctx, *watch, *every)
-	case files.Given():
-		src, err = files.Source(stderr)
-	default:
-		src, err = conn.Source(stderr)
 	}
+	src, err := files.SiteSource(stderr)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/qrskit/qrs"
 	"github.com/qrskit/qrs/internal/cli/clitest"
+	"github.com/qrskit/qrs/internal/testserver"
 )
 
 func TestDemoJSONLines(t *testing.T) {
@@ -96,4 +99,29 @@ func TestBadFlags(t *testing.T) {
 			clitest.CheckUsage(t, "listsheets", run, args...)
 		})
 	}
+}
+
+func TestConf(t *testing.T) {
+	srv, ca := clitest.Server(t, testserver.Config{Prefix: "hdr", Header: "hdr-usr"})
+	conf := filepath.Join(t.TempDir(), "site.conf")
+	text := `connector_id = "qlik-sense"
+code = "site"
+connection { url = "` + srv.URL() + `", auth.key = "hdr-usr", auth.value = "CORP\\catalog" }
+tls.truststore.path = "` + ca + `"
+`
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ := clitest.MustRun(t, run, "-conf", conf)
+	if got, want := len(clitest.JSONLines(t, stdout)), len(clitest.DemoSheets(t)); got != want {
+		t.Errorf("%d sheets through -conf, want %d", got, want)
+	}
+	var sawUser bool
+	for _, r := range srv.Requests() {
+		sawUser = sawUser || r.Header.Get("hdr-usr") == `CORP\catalog`
+	}
+	if !sawUser {
+		t.Error("the connection file's header did not reach the server")
+	}
+	clitest.CheckUsage(t, "-conf with -url", run, "-conf", conf, "-url", srv.URL())
 }

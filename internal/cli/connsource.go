@@ -86,6 +86,15 @@ func (f *FileFlags) Source(stderr io.Writer) (Source, error) {
 	return ConnectionSource(c), nil
 }
 
+// SiteSource returns the Source of -conf when it is given, else that of the
+// connection flags (Conn.Source).
+func (f *FileFlags) SiteSource(stderr io.Writer) (Source, error) {
+	if f.Given() {
+		return f.Source(stderr)
+	}
+	return f.conn.Source(stderr)
+}
+
 // ConnectionSource returns the Source of a connection read from a file.
 // Its Open makes the Client with c.NewClient, which reads the truststore
 // then; its code is the connection's.

@@ -9,7 +9,7 @@ import (
 )
 
 // A Listing is a program that prints one listing of a site: the
-// connection flags, -filter, -orderby and -table, then every item of List
+// connection flags or -conf, -filter, -orderby and -table, then every item of List
 // written as Convert makes it, in Columns when a table is asked for.
 type Listing[S, R any] struct {
 	Name, Synopsis string
@@ -23,12 +23,13 @@ type Listing[S, R any] struct {
 func (l *Listing[S, R]) Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := NewFlagSet(l.Name, l.Synopsis, stderr)
 	conn := AddConnFlags(fs, l.Features)
+	files := AddFileFlags(fs, conn, false)
 	list := AddListFlags(fs, true)
 	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	src, err := conn.Source(stderr)
+	src, err := files.SiteSource(stderr)
 	if err != nil {
 		return err
 	}
