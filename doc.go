@@ -93,7 +93,10 @@
 // code is the connection's code (WithConnectionCode), appID the app's QRS
 // id, and sheetID the sheet's engine object id: the id the hub puts in sheet
 // URLs and that survives the replacement of an app. A sheet without an
-// engine object id uses its QRS id instead. '%' and '/' inside a segment
+// engine object id uses its QRS id instead. Keys are unique in a pass as
+// long as the site keeps engine object ids unique within an app, as Qlik
+// Sense does: each sheet comes once (with WithPartitions, each app's
+// sheets are in exactly one batch), and the app id is the sheet's own. '%' and '/' inside a segment
 // are written %25 and %2F, so that ParseKey reads every key back exactly.
 // Times that QRS writes as 1753-01-01 ("never") are the zero time.
 //
