@@ -11,24 +11,9 @@ import (
 )
 
 func TestDemoJSONLines(t *testing.T) {
-	want := map[string]map[string]any{}
-	for _, a := range clitest.Demo(t, testserver.AppFile) {
-		want[clitest.Str(a, "id")] = a
-	}
-	stdout, _ := clitest.MustRun(t, run)
-	items := clitest.JSONLines(t, stdout)
-	if len(items) != len(want) {
-		t.Fatalf("%d apps, want %d", len(items), len(want))
-	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		id, _ := it["id"].(string)
-		a := want[id]
-		if a == nil || seen[id] {
-			t.Errorf("id %q is not a demo app's, or comes twice", id)
-			continue
-		}
-		seen[id] = true
+	for _, p := range clitest.ByID(t, run, clitest.Demo(t, testserver.AppFile)) {
+		it, a := p[0], p[1]
+		id := clitest.Str(a, "id")
 		if got, want := it["name"], clitest.Str(a, "name"); got != want {
 			t.Errorf("%s: name %q, want %q", id, got, want)
 		}

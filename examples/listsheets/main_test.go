@@ -12,24 +12,9 @@ import (
 )
 
 func TestDemoJSONLines(t *testing.T) {
-	want := map[string]map[string]any{}
-	for _, s := range clitest.DemoSheets(t) {
-		want[clitest.Str(s, "id")] = s
-	}
-	stdout, _ := clitest.MustRun(t, run)
-	items := clitest.JSONLines(t, stdout)
-	if len(items) != len(want) {
-		t.Fatalf("%d sheets, want %d", len(items), len(want))
-	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		id, _ := it["id"].(string)
-		s := want[id]
-		if s == nil || seen[id] {
-			t.Errorf("id %q is not a demo sheet's, or comes twice", id)
-			continue
-		}
-		seen[id] = true
+	for _, p := range clitest.ByID(t, run, clitest.DemoSheets(t)) {
+		it, s := p[0], p[1]
+		id := clitest.Str(s, "id")
 		for f, w := range map[string]string{
 			"engine_object_id": clitest.Str(s, "engineObjectId"),
 			"name":             clitest.Str(s, "name"),

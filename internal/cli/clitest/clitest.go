@@ -223,3 +223,32 @@ func CheckWrongUser(t *testing.T, name string, run cli.RunFunc) {
 		t.Errorf("message %q holds the authentication header's value", msg.String())
 	}
 }
+
+// ByID runs the program with args and pairs each JSON line of its output
+// with the object of want that has the same "id" (as QRS spells it), in
+// output order. It fails the test for a line that matches no object or
+// matches one twice, and when the counts differ.
+func ByID(t testing.TB, run cli.RunFunc, want []map[string]any, args ...string) (pairs [][2]map[string]any) {
+	t.Helper()
+	byID := map[string]map[string]any{}
+	for _, w := range want {
+		byID[Str(w, "id")] = w
+	}
+	stdout, _ := MustRun(t, run, args...)
+	items := JSONLines(t, stdout)
+	if len(items) != len(byID) {
+		t.Fatalf("%d lines, want %d", len(items), len(byID))
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		id, _ := it["id"].(string)
+		w := byID[id]
+		if w == nil || seen[id] {
+			t.Errorf("id %q matches no object, or comes twice", id)
+			continue
+		}
+		seen[id] = true
+		pairs = append(pairs, [2]map[string]any{it, w})
+	}
+	return pairs
+}
