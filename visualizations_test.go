@@ -225,6 +225,22 @@ func TestVisualizationsNeedCode(t *testing.T) {
 	}
 }
 
+// checkUniqueKeys fails the test when a key comes twice in vs, or when vs
+// does not hold want items.
+func checkUniqueKeys(t *testing.T, vs []qrs.Visualization, want int) {
+	t.Helper()
+	seen := make(map[qrs.Key]bool, len(vs))
+	for _, v := range vs {
+		if seen[v.Key] {
+			t.Fatalf("key %v twice", v.Key)
+		}
+		seen[v.Key] = true
+	}
+	if len(vs) != want {
+		t.Errorf("%d visualizations, want %d", len(vs), want)
+	}
+}
+
 func TestIteratorBreakStopsRequests(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 3, Apps: 20, Sheets: 4000})
 	for _, tc := range []struct {
@@ -373,17 +389,7 @@ func TestUniqueKeysOnGeneratedSite(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 11, Apps: 60, Sheets: 6000})
 	for _, opts := range [][]qrs.Option{nil, {qrs.WithPartitions(7, 3)}} {
 		_, c := startSite(t, testserver.Config{Site: site}, opts...)
-		keys := map[qrs.Key]bool{}
-		vs := collectViz(t, c.Visualizations(t.Context(), nil))
-		for _, v := range vs {
-			if keys[v.Key] {
-				t.Fatalf("duplicate key %v", v.Key)
-			}
-			keys[v.Key] = true
-		}
-		if len(vs) != 6000 {
-			t.Errorf("%d visualizations, want 6000", len(vs))
-		}
+		checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 6000)
 	}
 }
 
@@ -438,17 +444,7 @@ func TestPartitionRetriedAlone(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 17, Apps: 100, Sheets: 3000})
 	srv, c := startSite(t, testserver.Config{Site: site}, qrs.WithPartitions(25, 2))
 	srv.AddFault(testserver.Fault{Path: "/qrs/app/object/full", ResetAfterBytes: 20000})
-	vs := collectViz(t, c.Visualizations(t.Context(), nil))
-	keys := map[qrs.Key]bool{}
-	for _, v := range vs {
-		if keys[v.Key] {
-			t.Fatalf("%v repeated after the retry", v.Key)
-		}
-		keys[v.Key] = true
-	}
-	if len(vs) != 3000 {
-		t.Errorf("%d visualizations, want 3000", len(vs))
-	}
+	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 3000)
 	if n := srv.Count("/qrs/app/object/full"); n != 5 {
 		t.Errorf("%d sheet requests, want 5 (4 batches, one retried)", n)
 	}
@@ -472,15 +468,5 @@ func TestPartitionsCatchNewApps(t *testing.T) {
 	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000001","name":"gone"},`)
 	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000002","name":"gone too"}]`)
 	srv.AddFault(testserver.Fault{Path: "/qrs/app/full", Status: 200, Body: b.String(), ContentType: "application/json"})
-	vs := collectViz(t, c.Visualizations(t.Context(), nil))
-	if len(vs) != 900 {
-		t.Errorf("%d visualizations, want 900", len(vs))
-	}
-	seen := map[qrs.Key]bool{}
-	for _, v := range vs {
-		if seen[v.Key] {
-			t.Fatalf("%v twice", v.Key)
-		}
-		seen[v.Key] = true
-	}
+	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 900)
 }
