@@ -3,7 +3,10 @@ package qrs
 import (
 	"context"
 	"iter"
+	"strconv"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // An App is an application as /qrs/app/full describes it. Fields that a
@@ -86,104 +89,41 @@ type AvailabilityStatus int
 
 // The availability statuses of QRS.
 const (
-	NotApplicable     AvailabilityStatus = 0
-	Available         AvailabilityStatus = 1
-	NoActiveRoute     AvailabilityStatus = 2
-	NoConfiguredRoute AvailabilityStatus = 3
-	NotSynced         AvailabilityStatus = 4
-	NotMigrated       AvailabilityStatus = 5
+	AvailabilityNotApplicable     AvailabilityStatus = 0
+	AvailabilityAvailable         AvailabilityStatus = 1
+	AvailabilityNoActiveRoute     AvailabilityStatus = 2
+	AvailabilityNoConfiguredRoute AvailabilityStatus = 3
+	AvailabilityNotSynced         AvailabilityStatus = 4
+	AvailabilityNotMigrated       AvailabilityStatus = 5
 )
 
-// ListOptions narrows and orders a listing. A nil *ListOptions means every
-// item in the server's order.
-type ListOptions struct {
-	// Filter is QRS filter text, such as name sw 'Sales' and stream.name eq
-	// 'Finance'; use Quote for string literals.
-	Filter string
-	// OrderBy is a property and a direction, such as name asc.
-	OrderBy string
+var availabilityNames = [...]string{"NotApplicable", "Available", "NoActiveRoute", "NoConfiguredRoute", "NotSynced", "NotMigrated"}
+
+// String returns the status's name in QRS, such as Available, or the
+// number of a status this version does not know.
+func (s AvailabilityStatus) String() string {
+	if s >= 0 && int(s) < len(availabilityNames) {
+		return availabilityNames[s]
+	}
+	return "AvailabilityStatus(" + strconv.Itoa(int(s)) + ")"
 }
 
-// query turns the options into query parameters, combining the filter with
-// base (a filter the method always applies) as base and (filter).
-func (o *ListOptions) query(base string) []param {
-	var ps []param
-	filter := base
-	if o != nil && o.Filter != "" {
-		if filter == "" {
-			filter = o.Filter
-		} else {
-			filter = filter + " and (" + o.Filter + ")"
-		}
-	}
-	if filter != "" {
-		ps = append(ps, param{"filter", filter})
-	}
-	if o != nil && o.OrderBy != "" {
-		ps = append(ps, param{"orderby", o.OrderBy})
-	}
-	return ps
-}
-
-// Quote returns s as a QRS string literal: in single quotes, with
-// backslashes and single quotes escaped by a backslash.
-func Quote(s string) string {
-	b := make([]byte, 0, len(s)+2)
-	b = append(b, '\'')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' || s[i] == '\\' {
-			b = append(b, '\\')
-		}
-		b = append(b, s[i])
-	}
-	return string(append(b, '\''))
+// UnmarshalJSONFrom reads the status as a number, in any notation that
+// writes an integer (1, 1.0, 1e0); null is 0.
+func (s *AvailabilityStatus) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	n, err := readInt(dec)
+	*s = AvailabilityStatus(n)
+	return err
 }
 
 // Apps returns the apps the user may see, decoded one at a time from the
 // response as the loop asks for them. The request is sent when the loop
 // starts, again for every loop; an error ends the sequence.
 func (c *Client) Apps(ctx context.Context, opts *ListOptions) iter.Seq2[App, error] {
-	return list[App](ctx, c, "/qrs/app/full", opts.query(""))
+	return listing[App](ctx, c, "/qrs/app/full", "", opts, callApps)
 }
 
 // ListApps returns every app that Apps yields.
 func (c *Client) ListApps(ctx context.Context, opts *ListOptions) ([]App, error) {
 	return collect(c.Apps(ctx, opts))
-}
-
-// list streams the JSON array at path: one request, one element at a time.
-func list[T any](ctx context.Context, c *Client, path string, query []param) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		resp, err := c.get(ctx, path, query)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		defer resp.Close()
-		dec := newArrayDecoder(resp, c.cfg.maxItem)
-		for {
-			var v T
-			ok, err := dec.next(&v)
-			if err != nil {
-				yield(zero, resp.bodyError(err, dec.n))
-				return
-			}
-			if !ok || !yield(v, nil) {
-				return
-			}
-		}
-	}
-}
-
-// collect gathers a sequence into a slice, stopping at the first error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for v, err := range seq {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -15,13 +17,52 @@ import (
 const never = "1753-01-01"
 
 // decodeOptions are the tolerant rules for QRS bodies: unknown fields are
-// ignored, field names may repeat, invalid UTF-8 is replaced rather than
-// fatal, and times are read by parseTime.
+// ignored, invalid UTF-8 is replaced rather than fatal, times are read by
+// parseTime and integers in any notation (readInt). A member name that
+// comes twice in one object is an error: decoders that merged or replaced
+// it would disagree on what the server meant.
 var decodeOptions = json.JoinOptions(
 	jsontext.AllowInvalidUTF8(true),
-	jsontext.AllowDuplicateNames(true),
-	json.WithUnmarshalers(json.UnmarshalFromFunc(unmarshalTime)),
+	json.WithUnmarshalers(tolerantUnmarshalers),
 )
+
+var tolerantUnmarshalers = json.JoinUnmarshalers(
+	json.UnmarshalFromFunc(unmarshalTime),
+	json.UnmarshalFromFunc(func(dec *jsontext.Decoder, n *int64) (err error) {
+		*n, err = readInt(dec)
+		return err
+	}),
+	json.UnmarshalFromFunc(func(dec *jsontext.Decoder, n *int) error {
+		v, err := readInt(dec)
+		*n = int(v)
+		return err
+	}),
+)
+
+// readInt reads an integer written in any JSON notation (3, 3.0, 3e0),
+// or null as 0: a server that writes 1e3 for a size means 1000. A number
+// with a fraction, or out of int64's range, is an error.
+func readInt(dec *jsontext.Decoder) (int64, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return 0, err
+	}
+	switch v.Kind() {
+	case 'n':
+		return 0, nil
+	case '0':
+	default:
+		return 0, wrongKind(v.Kind(), "a number")
+	}
+	if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return 0, fmt.Errorf("%s is not an integer in range", truncate(string(v), 40))
+	}
+	return int64(f), nil
+}
 
 func unmarshalTime(dec *jsontext.Decoder, t *time.Time) error {
 	v, err := dec.ReadValue()
@@ -108,6 +149,15 @@ func parseUTC(b []byte) (time.Time, bool) {
 	return t, true
 }
 
+// Bounds of what one element of a listing, and one document, may decode
+// into, beyond their size in bytes (WithMaxItemSize): every JSON value
+// counts, so that an element made of "tags":[{},{},...] cannot become
+// gigabytes of Go values.
+const (
+	maxItemValues     = 100_000
+	maxDocumentValues = 10_000_000
+)
+
 // errItemTooLarge is returned when one element of a listing exceeds the
 // configured bound.
 var errItemTooLarge = errors.New("item too large")
@@ -133,23 +183,63 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// valueCounter counts the JSON values decoded into Go values, refusing
+// more than max: the reflective decoder calls it before each one.
+type valueCounter struct {
+	n, max int
+}
+
+var errTooManyValues = errors.New("too many values")
+
+// errTruncated is wrapped by the error of a body that ended in the middle
+// of its JSON, as a cut connection leaves it.
+var errTruncated = errors.New("truncated JSON")
+
+func (vc *valueCounter) count(*jsontext.Decoder, any) error {
+	vc.n++
+	if vc.n > vc.max {
+		return errTooManyValues
+	}
+	return errors.ErrUnsupported // go on with the usual decoding
+}
+
+func (vc *valueCounter) options() json.Options {
+	return json.JoinOptions(decodeOptions,
+		json.WithUnmarshalers(json.JoinUnmarshalers(json.UnmarshalFromFunc(vc.count), tolerantUnmarshalers)))
+}
+
 // arrayDecoder reads a JSON array one element at a time.
 type arrayDecoder struct {
 	dec     *jsontext.Decoder
 	budget  *budgetReader
-	max     int64
+	values  valueCounter
+	opts    json.Options
+	max     int64 // bytes of one element
+	total   int64 // bytes of the whole body; 0: no bound
 	started bool
 	done    bool
 	n       int // elements decoded
 }
 
-func newArrayDecoder(r io.Reader, max int64) *arrayDecoder {
-	b := &budgetReader{r: r, limit: max}
-	return &arrayDecoder{
+func newArrayDecoder(r io.Reader, max, total int64) *arrayDecoder {
+	b := &budgetReader{r: r}
+	d := &arrayDecoder{
 		dec:    jsontext.NewDecoder(b, decodeOptions),
 		budget: b,
 		max:    max,
+		total:  total,
+		values: valueCounter{max: maxItemValues},
 	}
+	d.opts = d.values.options()
+	return d
+}
+
+// addCapped returns a+b, or the largest int64 where that overflows.
+func addCapped(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // next decodes the next element into v. It returns false at the end of the
@@ -158,11 +248,18 @@ func (d *arrayDecoder) next(v any) (bool, error) {
 	if d.done {
 		return false, nil
 	}
-	d.budget.limit = d.budget.read + d.max
+	d.budget.limit = addCapped(d.budget.read, d.max)
+	if d.total > 0 {
+		d.budget.limit = min(d.budget.limit, d.total)
+	}
+	d.values.n = 0
 	if !d.started {
 		tok, err := d.dec.ReadToken()
 		if err != nil {
-			return false, d.explain(err, "the body is not JSON")
+			if d.budget.read == 0 && errors.Is(err, io.EOF) {
+				return false, errors.New("the body is empty where a JSON array belongs")
+			}
+			return false, d.explain(err, "the body, which is not JSON")
 		}
 		if tok.Kind() != '[' {
 			return false, fmt.Errorf("expected a JSON array, got %s", kindName(tok.Kind()))
@@ -171,14 +268,16 @@ func (d *arrayDecoder) next(v any) (bool, error) {
 	}
 	if d.dec.PeekKind() == ']' {
 		d.done = true
-		_, err := d.dec.ReadToken()
-		return false, err
+		if _, err := d.dec.ReadToken(); err != nil {
+			return false, d.explain(err, "the end of the array")
+		}
+		return false, d.end()
 	}
 	var err error
 	if u, ok := v.(json.UnmarshalerFrom); ok {
 		err = u.UnmarshalJSONFrom(d.dec) // the hand decoder: skip the reflective dispatch
 	} else {
-		err = json.UnmarshalDecode(d.dec, v, decodeOptions)
+		err = json.UnmarshalDecode(d.dec, v, d.opts)
 	}
 	if err != nil {
 		return false, d.explain(err, fmt.Sprintf("item %d", d.n+1))
@@ -187,19 +286,67 @@ func (d *arrayDecoder) next(v any) (bool, error) {
 	return true, nil
 }
 
+// end checks that nothing but white space follows the array: a second
+// array's items would otherwise be lost without a word.
+func (d *arrayDecoder) end() error {
+	d.budget.limit = addCapped(d.budget.read, 1<<10)
+	_, err := d.dec.ReadToken()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err == nil:
+		return errors.New("the body goes on after the end of the listing's array")
+	}
+	return d.explain(err, "what follows the listing's array")
+}
+
 // explain words a decoding error: a body that could not be read, an
 // exhausted budget, a body that ended early, or a value of the wrong shape.
 func (d *arrayDecoder) explain(err error, what string) error {
 	var re *readError
 	switch {
 	case errors.As(err, &re):
-		return re.err
+		return re
+	case errors.Is(err, errItemTooLarge) && d.total > 0 && d.budget.read >= d.total:
+		return fmt.Errorf("the body is larger than %d bytes, the most a batch may buffer", d.total)
 	case errors.Is(err, errItemTooLarge):
 		return fmt.Errorf("item %d is larger than %d bytes (WithMaxItemSize)", d.n+1, d.max)
+	case errors.Is(err, errTooManyValues):
+		return fmt.Errorf("item %d holds more than %d JSON values", d.n+1, d.values.max)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("the body ended in the middle of %s (truncated JSON)", what)
+		return fmt.Errorf("the body ended in the middle of %s (%w)", what, errTruncated)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// decodeDocument decodes the one JSON document r holds into v, within
+// max bytes and maxDocumentValues values, refusing anything after it.
+func decodeDocument(r io.Reader, v any, max int64) error {
+	b := &budgetReader{r: r, limit: max}
+	vc := valueCounter{max: maxDocumentValues}
+	dec := jsontext.NewDecoder(b, decodeOptions)
+	err := json.UnmarshalDecode(dec, v, vc.options())
+	var re *readError
+	switch {
+	case err == nil:
+	case errors.As(err, &re):
+		return re
+	case errors.Is(err, errItemTooLarge):
+		return fmt.Errorf("the document is larger than %d bytes (WithMaxItemSize)", max)
+	case errors.Is(err, errTooManyValues):
+		return fmt.Errorf("the document holds more than %d JSON values", vc.max)
+	case b.read == 0 && errors.Is(err, io.EOF):
+		return errors.New("the body is empty where a JSON document belongs")
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return errors.New("the body ended in the middle of the document (truncated JSON)")
+	default:
+		return err
+	}
+	b.limit = addCapped(b.read, 1<<10)
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return errors.New("the body goes on after the end of the JSON document")
+	}
+	return nil
 }
 
 func kindName(k jsontext.Kind) string {

@@ -62,21 +62,30 @@ const (
 )
 
 // newAPIError classifies a failed response. body is at most a few KiB of
-// the response; location is the Location header of a redirect.
-func newAPIError(method, path string, status int, contentType string, body []byte, location string) *APIError {
+// the response, scrubbed of the Client's secrets; renewed tells that the
+// request was already a fresh authentication after a refused session.
+func newAPIError(method, path string, resp *http.Response, contentType string, body []byte, renewed bool) *APIError {
+	status := resp.StatusCode
 	e := &APIError{StatusCode: status, Method: method, URL: path}
 	text := bodyText(contentType, body)
 	switch {
+	case status < 200:
+		e.Message = fmt.Sprintf("the server answered %d (switching to protocol %q) where a JSON answer belongs: "+
+			"something between client and server is not the Qlik proxy", status, truncate(resp.Header.Get("Upgrade"), 40))
 	case status >= 300 && status < 400:
 		e.kind = ErrUnauthenticated
 		e.Message = fmt.Sprintf("redirected to %s, most likely a login page (redirects are never followed): the virtual proxy did not authenticate the request; %s",
-			redirectTarget(location), hintAuth)
+			redirectTarget(resp.Header.Get("Location")), hintAuth)
 	case status == http.StatusUnauthorized:
 		e.kind = ErrUnauthenticated
 		e.Message = "the server refused the authentication; " + hintAuth
 	case status == http.StatusInternalServerError && strings.Contains(text, "Authentication error"):
 		e.kind = ErrUnauthenticated
-		e.Message = fmt.Sprintf("%q: the proxy refused the session even after a fresh authentication; %s", text, hintAuth)
+		again := ""
+		if renewed {
+			again = " even after a fresh authentication"
+		}
+		e.Message = fmt.Sprintf("%q: the proxy refused the session%s; %s", text, again, hintAuth)
 	case status == http.StatusForbidden && strings.Contains(text, xrfRejected):
 		e.kind = ErrForbidden
 		e.Message = "the server rejected the cross-site request forgery key (xrfkey): something between client and server " +
@@ -92,6 +101,8 @@ func newAPIError(method, path string, status int, contentType string, body []byt
 		e.Message = "the request URL is longer than the server accepts: shorten the filter"
 	case status == http.StatusBadRequest:
 		e.Message = "the server could not read the request (check the filter and orderby syntax)" + quoteText(text)
+	case status == http.StatusTooManyRequests:
+		e.Message = "the server asked to slow down (429 Too Many Requests), and still did after the retries (WithRetries)" + quoteText(text)
 	case isHTML(contentType, body):
 		e.kind = ErrUnauthenticated
 		e.Message = "the server answered with an HTML page where JSON was expected, most likely a login page: " +

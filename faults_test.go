@@ -102,8 +102,8 @@ func TestWrongShapes(t *testing.T) {
 		name, body, want string
 	}{
 		{"object for array", `{"value":3}`, "expected a JSON array, got an object"},
-		{"field of wrong type", `[{"id":"a","name":"x","published":"yes"}]`, "item 1"},
-		{"truncated", `[{"id":"a","name":"x"},{"id":"b","na`, "truncated"},
+		{"field of wrong type", `[{"id":"a","objectType":"sheet","name":"x","published":"yes"}]`, "item 1"},
+		{"truncated", `[{"id":"a","objectType":"sheet","name":"x"},{"id":"b","na`, "truncated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestWrongShapes(t *testing.T) {
 }
 
 func TestEnormousFieldIsBounded(t *testing.T) {
-	body := `[{"id":"a","name":"x"},{"id":"b","description":"` + strings.Repeat("x", 8<<20) + `"}]`
+	body := `[{"id":"a","objectType":"sheet","name":"x"},{"id":"b","objectType":"sheet","description":"` + strings.Repeat("x", 8<<20) + `"}]`
 	srv, c := startSite(t, testserver.Config{}, qrs.WithMaxItemSize(1<<20))
 	srv.AddFault(testserver.Fault{Status: 200, Body: body, ContentType: "application/json"})
 	_, n, err := countSheets(c, t.Context())
@@ -129,8 +129,8 @@ func TestEnormousFieldIsBounded(t *testing.T) {
 
 func TestOneSessionWithPartitions(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 24, Apps: 200, Sheets: 2000})
-	srv, c := startSite(t, testserver.Config{Site: site, MaxSessionsPerUser: 1}, qrs.WithPartitions(10, 8))
-	vs := collectViz(t, c.Visualizations(t.Context(), nil))
+	srv, c := startSite(t, testserver.Config{Site: site, MaxSessionsPerUser: 1})
+	vs := collectViz(t, c.Visualizations(t.Context(), &qrs.ListOptions{Partitions: qrs.Partitions{AppsPerRequest: 10, Concurrency: 8}}))
 	if len(vs) != 2000 {
 		t.Errorf("%d visualizations, want 2000", len(vs))
 	}

@@ -39,11 +39,6 @@ type config struct {
 	retryMax    time.Duration // cap of one backoff step, and of Retry-After
 	maxItem     int64         // largest JSON element accepted, in bytes
 
-	emails bool // resolve owners' emails in Visualizations
-
-	partition   int // app ids per sheet request in partitioned mode; 0: off
-	concurrency int // parallel sheet requests in partitioned mode
-
 	logger *slog.Logger
 }
 
@@ -55,7 +50,6 @@ func defaultConfig() config {
 		retryWait:   500 * time.Millisecond,
 		retryMax:    30 * time.Second,
 		maxItem:     32 << 20,
-		concurrency: 4,
 		logger:      slog.New(slog.DiscardHandler),
 	}
 }
@@ -263,8 +257,8 @@ func WithIdleTimeout(d time.Duration) Option {
 // Default: 4.
 func WithRetries(max int) Option {
 	return func(c *config) error {
-		if max < 0 || max > 100 {
-			return fmt.Errorf("qrs: WithRetries: %d is out of range 0..100", max)
+		if max < 0 || max > maxRetries {
+			return fmt.Errorf("qrs: WithRetries: %d is out of range 0..%d", max, maxRetries)
 		}
 		c.retries = max
 		return nil
@@ -294,34 +288,6 @@ func WithMaxItemSize(n int64) Option {
 			return fmt.Errorf("qrs: WithMaxItemSize: %d bytes is too small (at least 1024)", n)
 		}
 		c.maxItem = n
-		return nil
-	}
-}
-
-// WithContactEmails makes Visualizations fill Contact.Email from the owners'
-// QRS user attributes, with one extra request per batch of owners.
-// Default: false.
-func WithContactEmails(on bool) Option {
-	return func(c *config) error {
-		c.emails = on
-		return nil
-	}
-}
-
-// WithPartitions makes Sheets and Visualizations fetch sheets in batches of
-// appsPerRequest application ids, with at most concurrency requests at once,
-// so that a failure costs one batch instead of the whole listing. See the
-// package documentation for the order of items in this mode.
-// Default: off (one request for all sheets).
-func WithPartitions(appsPerRequest, concurrency int) Option {
-	return func(c *config) error {
-		if appsPerRequest < 1 || appsPerRequest > maxIDsPerRequest {
-			return fmt.Errorf("qrs: WithPartitions: %d apps per request is out of range 1..%d", appsPerRequest, maxIDsPerRequest)
-		}
-		if concurrency < 1 || concurrency > 64 {
-			return fmt.Errorf("qrs: WithPartitions: concurrency %d is out of range 1..64", concurrency)
-		}
-		c.partition, c.concurrency = appsPerRequest, concurrency
 		return nil
 	}
 }

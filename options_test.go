@@ -68,8 +68,6 @@ func TestNewClientRejects(t *testing.T) {
 		{"retries", "https://q", []Option{WithRetries(-1)}, "out of range"},
 		{"backoff", "https://q", []Option{WithRetryBackoff(time.Second, time.Millisecond)}, "first <= max"},
 		{"item size", "https://q", []Option{WithMaxItemSize(10)}, "too small"},
-		{"partitions", "https://q", []Option{WithPartitions(0, 1)}, "out of range"},
-		{"concurrency", "https://q", []Option{WithPartitions(10, 0)}, "out of range"},
 		{"logger", "https://q", []Option{WithLogger(nil)}, "nil"},
 		{"pool", "https://q", []Option{WithRootCAs(nil)}, "nil"},
 	}

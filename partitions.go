@@ -7,7 +7,6 @@ import (
 	"iter"
 	"strings"
 	"sync"
-	"time"
 )
 
 // maxIDsPerRequest is how many ids one filter of "id eq … or id eq …" holds,
@@ -17,31 +16,37 @@ const maxIDsPerRequest = 50
 // maxFilterBytes bounds one such filter in bytes, for ids longer than GUIDs.
 const maxFilterBytes = 6 << 10
 
-// idFilters splits ids into filters "prop eq a or prop eq b …" of at most
-// per ids and maxFilterBytes bytes each.
-func idFilters(prop string, ids []string, per int) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		var b strings.Builder
-		n := 0
-		for _, id := range ids {
-			term := prop + " eq " + idLiteral(id)
-			if n > 0 && (n == per || b.Len()+len(term)+4 > maxFilterBytes) {
-				if !yield(b.String()) {
+// idBatches splits ids into batches of at most per ids whose filter
+// (idFilter) stays within maxFilterBytes.
+func idBatches(prop string, ids []string, per int) iter.Seq[[]string] {
+	return func(yield func([]string) bool) {
+		start, size := 0, 0
+		for i, id := range ids {
+			term := len(prop) + len(" eq ") + len(idLiteral(id)) + len(" or ")
+			if i > start && (i-start == per || size+term > maxFilterBytes) {
+				if !yield(ids[start:i]) {
 					return
 				}
-				b.Reset()
-				n = 0
+				start, size = i, 0
 			}
-			if n > 0 {
-				b.WriteString(" or ")
-			}
-			b.WriteString(term)
-			n++
+			size += term
 		}
-		if n > 0 {
-			yield(b.String())
+		if start < len(ids) {
+			yield(ids[start:])
 		}
 	}
+}
+
+// idFilter returns the filter "prop eq a or prop eq b …" of ids.
+func idFilter(prop string, ids []string) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		b.WriteString(prop + " eq " + idLiteral(id))
+	}
+	return b.String()
 }
 
 // idLiteral writes a GUID bare, as QRS wants, and anything else quoted.
@@ -72,12 +77,42 @@ func isGUID(s string) bool {
 	return true
 }
 
+// An appObject is what the checks of a sheet listing read of an item.
+type appObject interface {
+	objectID() string
+	objectKind() string
+	objectApp() string
+}
+
+func (s *Sheet) objectID() string   { return s.ID }
+func (s *Sheet) objectKind() string { return s.ObjectType }
+func (s *Sheet) objectApp() string  { return s.App.ID }
+
 // sheets lists sheets, decoded as T, in one request, or, with
-// WithPartitions, per batch of the app ids in order (listed first when
-// order is nil).
-func sheets[T any](ctx context.Context, c *Client, opts *ListOptions, order []string) iter.Seq2[T, error] {
-	if c.cfg.partition == 0 {
-		return list[T](ctx, c, "/qrs/app/object/full", opts.query(sheetFilter))
+// opts.Partitions, per batch of the app ids in order (listed first when
+// order is nil). It checks what the server sends: only sheets, and with
+// partitions only sheets of the batch's apps, each once.
+func sheets[T any, P interface {
+	*T
+	appObject
+}](ctx context.Context, c *Client, opts *ListOptions, order []string, cl call) iter.Seq2[T, error] {
+	if err := opts.check(cl); err != nil {
+		return failed[T](err)
+	}
+	p := opts.partitions()
+	if !p.on() {
+		return func(yield func(T, error) bool) {
+			n := 0
+			for s, err := range list[T](ctx, c, &request{path: objectPath, query: opts.query(sheetFilter)}) {
+				if err == nil {
+					n++
+					err = checkSheet(P(&s), n)
+				}
+				if !yield(s, err) || err != nil {
+					return
+				}
+			}
+		}
 	}
 	return func(yield func(T, error) bool) {
 		ids := order
@@ -89,18 +124,37 @@ func sheets[T any](ctx context.Context, c *Client, opts *ListOptions, order []st
 				return
 			}
 		}
-		partitioned(ctx, c, opts, ids, yield)
+		pt := partitioner[T, P]{c: c, opts: opts, p: p}
+		pt.run(ctx, ids, yield)
 	}
 }
 
-// appIDs lists the ids of all apps, in listing order.
+// objectPath lists app objects.
+const objectPath = "/qrs/app/object/full"
+
+// checkSheet refuses an item of a sheet listing that is not a sheet: the
+// server ignored the filter, and the rest of the listing cannot be
+// trusted either. n counts the items.
+func checkSheet(o appObject, n int) error {
+	if !strings.EqualFold(o.objectKind(), "sheet") {
+		return fmt.Errorf("qrs: item %d of the sheet listing is of type %q, not a sheet: the server ignored the filter objectType eq 'sheet'",
+			n, truncate(o.objectKind(), 40))
+	}
+	return nil
+}
+
+// appIDs lists the ids of all apps, each once, in listing order.
 func (c *Client) appIDs(ctx context.Context) ([]string, error) {
 	var ids []string
+	seen := map[string]bool{}
 	for app, err := range c.Apps(ctx, nil) {
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, app.ID)
+		if !seen[app.ID] {
+			seen[app.ID] = true
+			ids = append(ids, app.ID)
+		}
 	}
 	return ids, nil
 }
@@ -115,46 +169,57 @@ type batch[T any] struct {
 // catch apps created while it ran.
 const maxRelists = 3
 
-// partitioned fetches the sheets of ids in batches of c.cfg.partition apps,
-// up to c.cfg.concurrency batches at once, and yields them batch by batch in
-// the order of ids. A batch is buffered whole before it is yielded, so that
-// a batch that breaks off is retried alone without repeating a sheet. When
-// the batches are done, the apps are listed again and the sheets of apps
-// created in the meantime are fetched the same way. All goroutines have
-// ended when it returns.
-func partitioned[T any](ctx context.Context, c *Client, opts *ListOptions, ids []string, yield func(T, error) bool) {
+// maxBufferedBytes bounds the JSON that the batches fetched or waiting to
+// be yielded may hold together: each batch may read its share
+// (maxBufferedBytes / concurrency).
+const maxBufferedBytes = 1 << 30
+
+// A partitioner fetches the sheets of a list of apps batch by batch.
+type partitioner[T any, P interface {
+	*T
+	appObject
+}] struct {
+	c    *Client
+	opts *ListOptions
+	p    Partitions
+}
+
+// run fetches the sheets of ids in batches of p.AppsPerRequest apps, up to
+// p.Concurrency batches at once, and yields them batch by batch in the
+// order of ids. A batch is buffered whole before it is yielded, so that a
+// batch that breaks off is fetched again alone without repeating a sheet.
+// When the batches are done, the apps are listed again and the sheets of
+// apps created in the meantime are fetched the same way. All goroutines
+// have ended when it returns.
+func (pt *partitioner[T, P]) run(ctx context.Context, ids []string, yield func(T, error) bool) {
 	seen := make(map[string]bool, len(ids))
-	for round := 0; len(ids) > 0; round++ {
+	for round := 0; ; round++ {
+		var fresh []string
 		for _, id := range ids {
-			seen[id] = true
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, id)
+			}
 		}
-		if !fetchBatches(ctx, c, opts, ids, yield) {
+		if len(fresh) == 0 || !pt.round(ctx, fresh, yield) || round == maxRelists {
 			return
 		}
-		if round == maxRelists {
-			return
-		}
-		all, err := c.appIDs(ctx)
+		all, err := pt.c.appIDs(ctx)
 		if err != nil {
 			var zero T
 			yield(zero, err)
 			return
 		}
-		ids = ids[:0:0]
-		for _, id := range all {
-			if !seen[id] {
-				ids = append(ids, id)
-			}
-		}
+		ids = all
 	}
 }
 
-// fetchBatches runs one round of partitioned retrieval. It reports whether
-// the caller should go on.
-func fetchBatches[T any](ctx context.Context, c *Client, opts *ListOptions, ids []string, yield func(T, error) bool) bool {
-	var filters []string
-	for f := range idFilters("app.id", ids, c.cfg.partition) {
-		filters = append(filters, f)
+// round runs one round of partitioned retrieval. It reports whether the
+// caller should go on.
+func (pt *partitioner[T, P]) round(ctx context.Context, ids []string, yield func(T, error) bool) bool {
+	var batches [][]string
+	for b := range idBatches("app.id", ids, pt.p.AppsPerRequest) {
+		batches = append(batches, b)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -162,16 +227,17 @@ func fetchBatches[T any](ctx context.Context, c *Client, opts *ListOptions, ids 
 		cancel()
 		wg.Wait()
 	}()
+	conc := pt.p.concurrency()
 	// slots bounds the batches fetched or waiting to be yielded.
-	slots := make(chan struct{}, c.cfg.concurrency)
-	results := make([]chan batch[T], len(filters))
+	slots := make(chan struct{}, conc)
+	results := make([]chan batch[T], len(batches))
 	for i := range results {
 		results[i] = make(chan batch[T], 1)
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i, f := range filters {
+		for i, b := range batches {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
@@ -180,12 +246,12 @@ func fetchBatches[T any](ctx context.Context, c *Client, opts *ListOptions, ids 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] <- fetchBatch[T](ctx, c, opts, f)
+				results[i] <- pt.fetch(ctx, b, maxBufferedBytes/int64(conc))
 			}()
 		}
 	}()
 	var zero T
-	for i := range filters {
+	for i := range batches {
 		var b batch[T]
 		select {
 		case b = <-results[i]:
@@ -207,41 +273,74 @@ func fetchBatches[T any](ctx context.Context, c *Client, opts *ListOptions, ids 
 	return true
 }
 
-// fetchBatch reads one batch whole, retrying it when its body breaks off.
-func fetchBatch[T any](ctx context.Context, c *Client, opts *ListOptions, appFilter string) batch[T] {
-	q := opts.query(sheetFilter + " and (" + appFilter + ")")
-	var err error
-	for attempt := 0; attempt <= c.cfg.retries; attempt++ {
-		var sheets []T
-		sheets, err = collect(list[T](ctx, c, "/qrs/app/object/full", q))
+// fetch reads the sheets of one batch of apps whole, fetching it again
+// when its body breaks off, within one budget of retries for the batch's
+// request: WithRetries(n) means at most n+1 requests for the batch,
+// whatever failed. It checks that each item is a sheet of one of the
+// batch's apps, and keeps each sheet once.
+func (pt *partitioner[T, P]) fetch(ctx context.Context, apps []string, maxBody int64) batch[T] {
+	c := pt.c
+	r := &request{path: objectPath, query: pt.opts.query(sheetFilter + " and (" + idFilter("app.id", apps) + ")"), maxBody: maxBody}
+	b := newBudget(c.cfg.retries)
+	ctx = withBudget(ctx, b)
+	for attempt := 0; ; attempt++ {
+		sheets, err := collect(list[T](ctx, c, r))
 		if err == nil {
-			return batch[T]{sheets: sheets}
-		}
-		var apiErr *APIError
-		if ctx.Err() != nil || errors.As(err, &apiErr) || permanentTransportError(err) {
-			break // the caller stopped, or another try cannot help
-		}
-		if attempt < c.cfg.retries {
-			c.cfg.logger.Warn("qrs: retrying a partition", "attempt", attempt+1, "error", err.Error())
-			if sleep(ctx, backoff(c.cfg.retryWait, c.cfg.retryMax, attempt, nil)) != nil {
-				break
+			sheets, err = checkBatch[T, P](sheets, apps)
+			if err == nil {
+				return batch[T]{sheets: sheets}
 			}
+			return batch[T]{err: err}
+		}
+		if ctx.Err() != nil {
+			return batch[T]{err: ctx.Err()}
+		}
+		if !brokeOff(err) || !b.take() {
+			return batch[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
+		}
+		c.cfg.logger.Warn("qrs: fetching a partition again", "attempt", attempt+1, "error", err.Error())
+		if sleep(ctx, backoff(c.cfg.retryWait, c.cfg.retryMax, attempt, nil)) != nil {
+			return batch[T]{err: ctx.Err()}
 		}
 	}
-	if ctx.Err() != nil {
-		return batch[T]{err: ctx.Err()}
-	}
-	return batch[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
 }
 
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// brokeOff reports whether a listing failed because its body broke off
+// (a read error, truncated JSON), which another try may mend.
+func brokeOff(err error) bool {
+	var re *readError
+	if errors.As(err, &re) {
+		return !classify(re.err).permanent()
 	}
+	return errors.Is(err, errTruncated)
+}
+
+// checkBatch keeps each sheet of a batch once, refusing items that are not
+// sheets or not of the batch's apps: the server ignored the filter.
+func checkBatch[T any, P interface {
+	*T
+	appObject
+}](sheets []T, apps []string) ([]T, error) {
+	inBatch := make(map[string]bool, len(apps))
+	for _, id := range apps {
+		inBatch[strings.ToLower(id)] = true
+	}
+	seen := make(map[string]bool, len(sheets))
+	out := sheets[:0]
+	for i := range sheets {
+		o := P(&sheets[i])
+		if err := checkSheet(o, i+1); err != nil {
+			return nil, err
+		}
+		if !inBatch[strings.ToLower(o.objectApp())] {
+			return nil, fmt.Errorf("qrs: item %d of a partition is a sheet of app %q, which the partition did not ask for: the server ignored the filter",
+				i+1, truncate(o.objectApp(), 60))
+		}
+		if seen[o.objectID()] {
+			continue // sent twice: keep it once
+		}
+		seen[o.objectID()] = true
+		out = append(out, sheets[i])
+	}
+	return out, nil
 }

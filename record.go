@@ -2,6 +2,7 @@ package qrs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -19,6 +20,7 @@ type sheetRecord struct {
 	Name           string
 	Description    string
 	EngineObjectID string
+	ObjectType     string
 	App            appRef
 	Owner          User
 	Published      bool
@@ -37,6 +39,10 @@ type appRef struct {
 	Stream    named
 	Published bool
 }
+
+func (s *sheetRecord) objectID() string   { return s.ID }
+func (s *sheetRecord) objectKind() string { return s.ObjectType }
+func (s *sheetRecord) objectApp() string  { return s.App.ID }
 
 // UnmarshalJSONFrom decodes one app object.
 func (s *sheetRecord) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
@@ -70,13 +76,15 @@ func readMembers(dec *jsontext.Decoder, r memberReader) error {
 func (s *sheetRecord) member(dec *jsontext.Decoder, name []byte) (err error) {
 	switch string(name) {
 	case "id":
-		s.ID, err = readString(dec)
+		s.ID, err = readID(dec)
 	case "name":
 		s.Name, err = readString(dec)
 	case "description":
 		s.Description, err = readString(dec)
 	case "engineObjectId":
-		s.EngineObjectID, err = readString(dec)
+		s.EngineObjectID, err = readID(dec)
+	case "objectType":
+		s.ObjectType, err = readString(dec)
 	case "published":
 		s.Published, err = readBool(dec)
 	case "approved":
@@ -102,7 +110,7 @@ func (s *sheetRecord) member(dec *jsontext.Decoder, name []byte) (err error) {
 func (a *appRef) member(dec *jsontext.Decoder, name []byte) (err error) {
 	switch string(name) {
 	case "id":
-		a.ID, err = readString(dec)
+		a.ID, err = readID(dec)
 	case "name":
 		a.Name, err = readString(dec)
 	case "published":
@@ -162,6 +170,9 @@ func readTagNames(dec *jsontext.Decoder, scratch *named) ([]string, error) {
 	}
 	var names []string
 	for dec.PeekKind() != ']' {
+		if len(names) == maxItemValues {
+			return nil, fmt.Errorf("more than %d tags", maxItemValues)
+		}
 		*scratch = named{}
 		if err := readMembers(dec, scratch); err != nil {
 			return nil, err
@@ -228,6 +239,30 @@ func readString(dec *jsontext.Decoder) (string, error) {
 	// The decoder has checked the syntax, so the only error left is invalid
 	// UTF-8, which is allowed and replaced, as the reflective decoder does.
 	u, _ := jsontext.AppendUnquote(nil, v)
+	return string(u), nil
+}
+
+// readID reads an id: a string, or null as "". Invalid UTF-8 is an error,
+// not replaced: ids that differ only there would become one.
+func readID(dec *jsontext.Decoder) (string, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	switch k := v.Kind(); k {
+	case '"':
+	case 'n':
+		return "", nil
+	default:
+		return "", wrongKind(k, "a string")
+	}
+	if raw := v[1 : len(v)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw), nil
+	}
+	u, err := jsontext.AppendUnquote(nil, v)
+	if err != nil || !utf8.Valid(u) {
+		return "", errors.New("an id that is not valid UTF-8")
+	}
 	return string(u), nil
 }
 

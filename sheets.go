@@ -87,10 +87,10 @@ const sheetFilter = "objectType eq 'sheet'"
 // Sheets returns the sheets the user may see, decoded one at a time from
 // the response: objectType eq 'sheet', and the options' filter if any. The
 // request is sent when the loop starts, again for every loop; an error ends
-// the sequence. With WithPartitions, it lists the apps first and then their
-// sheets batch by batch.
+// the sequence. It takes ListOptions.Partitions: it then lists the apps
+// first and then their sheets batch by batch.
 func (c *Client) Sheets(ctx context.Context, opts *ListOptions) iter.Seq2[Sheet, error] {
-	return sheets[Sheet](ctx, c, opts, nil)
+	return sheets[Sheet](ctx, c, opts, nil, callSheets)
 }
 
 // ListSheets returns every sheet that Sheets yields.

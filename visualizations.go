@@ -3,6 +3,7 @@ package qrs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"net/url"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 // A Visualization is what a data catalog imports for one sheet: the sheet
 // joined to its app, with a key that stays the same while the sheet exists.
+// "Visualization" is the catalog's name for a sheet; the charts inside a
+// sheet are another kind of thing.
 type Visualization struct {
 	Key         Key
 	Name        string
@@ -33,7 +36,7 @@ type Contact struct {
 	Name          string
 	UserID        string
 	UserDirectory string
-	Email         string // only with WithContactEmails
+	Email         string // only with ListOptions.ContactEmails
 	Role          string
 }
 
@@ -49,9 +52,12 @@ type appInfo struct {
 // select (the filter applies to sheets, as in Sheets). It lists the apps
 // once to index their names and streams, then decodes sheets one at a time
 // from the sheet listing and joins each to its app: two requests in all,
-// plus one per batch of owners with WithContactEmails. A sheet whose app is
+// plus one per batch of owners with ListOptions.ContactEmails. It takes
+// ListOptions.Partitions and ListOptions.ContactEmails. A sheet whose app is
 // missing from the index still yields, named from the app summary inside the
-// sheet. The Client must have a connection code (WithConnectionCode).
+// sheet; a sheet without an app id, or without an id, is an error, since it
+// cannot have a key. The Client must have a connection code
+// (WithConnectionCode).
 //
 // Nothing is sent until the loop starts; breaking out of the loop stops all
 // requests. Each loop over the sequence lists the site again.
@@ -59,6 +65,10 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 	return func(yield func(Visualization, error) bool) {
 		if c.cfg.code == "" {
 			yield(Visualization{}, errors.New("qrs: Visualizations needs a connection code for its keys: use WithConnectionCode (the connection file's code)"))
+			return
+		}
+		if err := opts.check(callVisualizations); err != nil {
+			yield(Visualization{}, err)
 			return
 		}
 		index := map[string]appInfo{}
@@ -77,27 +87,39 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 			}
 			index[app.ID] = info
 		}
-		sheets := sheets[sheetRecord](ctx, c, opts, order)
-		if c.cfg.emails {
-			c.withEmails(ctx, sheets, index, yield)
+		seq := sheets[sheetRecord](ctx, c, opts, order, callVisualizations)
+		j := joiner{c: c, index: index}
+		if opts.emails() {
+			j.withEmails(ctx, seq, yield)
 			return
 		}
-		for s, err := range sheets {
-			if err != nil {
-				yield(Visualization{}, err)
-				return
+		for s, err := range seq {
+			var v Visualization
+			if err == nil {
+				v, err = j.visualization(&s)
 			}
-			if !yield(c.visualization(&s, index, nil), nil) {
+			if !yield(v, err) || err != nil {
 				return
 			}
 		}
 	}
 }
 
-// visualization joins a sheet to its app. emails maps owner ids to email
-// addresses, or is nil.
-func (c *Client) visualization(s *sheetRecord, index map[string]appInfo, emails map[string]string) Visualization {
-	app, ok := index[s.App.ID]
+// A joiner joins sheets to their apps.
+type joiner struct {
+	c      *Client
+	index  map[string]appInfo
+	emails map[string]string // owner ids to email addresses, or nil
+}
+
+// visualization joins a sheet to its app. A sheet without an app id or
+// an id cannot have a key: it is an error.
+func (j *joiner) visualization(s *sheetRecord) (Visualization, error) {
+	c := j.c
+	if s.App.ID == "" || (s.ID == "" && s.EngineObjectID == "") {
+		return Visualization{}, fmt.Errorf("qrs: the sheet %q (id %q) has no app id or no id: it cannot have a key", truncate(s.Name, 60), s.ID)
+	}
+	app, ok := j.index[s.App.ID]
 	if !ok {
 		app = appInfo{name: s.App.Name, stream: s.App.Stream.name}
 	}
@@ -124,11 +146,11 @@ func (c *Client) visualization(s *sheetRecord, index map[string]appInfo, emails 
 	if o := s.Owner; o.ID != "" || o.UserID != "" {
 		v.Contacts = []Contact{{
 			Name: o.Name, UserID: o.UserID, UserDirectory: o.UserDirectory,
-			Email: emails[o.ID], Role: RoleOwner,
+			Email: j.emails[o.ID], Role: RoleOwner,
 		}}
 	}
 	v.Tags = s.Tags
-	return v
+	return v, nil
 }
 
 // SheetURL returns the hub's address of a sheet: the base URL with its
@@ -154,35 +176,36 @@ const emailBatch = 1000
 // withEmails joins sheets in batches: for each batch it fetches the emails
 // of owners not seen before in one request per maxIDsPerRequest owners,
 // then yields the batch. Emails are cached for the whole loop.
-func (c *Client) withEmails(ctx context.Context, sheets iter.Seq2[sheetRecord, error], index map[string]appInfo, yield func(Visualization, error) bool) {
-	emails := map[string]string{}
+func (j *joiner) withEmails(ctx context.Context, seq iter.Seq2[sheetRecord, error], yield func(Visualization, error) bool) {
+	j.emails = map[string]string{}
 	var pending []sheetRecord
 	var unknown []string
 	flush := func() bool {
 		if len(unknown) > 0 {
-			if err := c.fetchEmails(ctx, unknown, emails); err != nil {
+			if err := j.c.fetchEmails(ctx, unknown, j.emails); err != nil {
 				yield(Visualization{}, err)
 				return false
 			}
 			unknown = unknown[:0]
 		}
 		for i := range pending {
-			if !yield(c.visualization(&pending[i], index, emails), nil) {
+			v, err := j.visualization(&pending[i])
+			if !yield(v, err) || err != nil {
 				return false
 			}
 		}
 		pending = pending[:0]
 		return true
 	}
-	for s, err := range sheets {
+	for s, err := range seq {
 		if err != nil {
 			yield(Visualization{}, err)
 			return
 		}
 		pending = append(pending, s)
 		if id := s.Owner.ID; id != "" {
-			if _, seen := emails[id]; !seen {
-				emails[id] = "" // marks it as asked for
+			if _, seen := j.emails[id]; !seen {
+				j.emails[id] = "" // marks it as asked for
 				unknown = append(unknown, id)
 			}
 		}
@@ -198,8 +221,8 @@ func (c *Client) withEmails(ctx context.Context, sheets iter.Seq2[sheetRecord, e
 // fetchEmails asks /qrs/user/full for the users with the given ids, in
 // requests that stay under the server's URL limit, and records each email.
 func (c *Client) fetchEmails(ctx context.Context, ids []string, emails map[string]string) error {
-	for filter := range idFilters("id", ids, maxIDsPerRequest) {
-		for u, err := range list[User](ctx, c, "/qrs/user/full", []param{{"filter", filter}}) {
+	for batch := range idBatches("id", ids, maxIDsPerRequest) {
+		for u, err := range list[User](ctx, c, &request{path: "/qrs/user/full", query: []param{{"filter", idFilter("id", batch)}}}) {
 			if err != nil {
 				return err
 			}

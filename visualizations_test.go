@@ -3,6 +3,7 @@ package qrs_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -105,8 +106,8 @@ func TestVisualizations(t *testing.T) {
 }
 
 func TestVisualizationsWithEmails(t *testing.T) {
-	srv, c := startSite(t, testserver.Config{}, qrs.WithContactEmails(true))
-	vs := collectViz(t, c.Visualizations(t.Context(), nil))
+	srv, c := startSite(t, testserver.Config{})
+	vs := collectViz(t, c.Visualizations(t.Context(), &qrs.ListOptions{ContactEmails: true}))
 	emails := map[string]string{}
 	for _, u := range rawItems(t, "user_full.json") {
 		for _, a := range u["attributes"].([]any) {
@@ -135,10 +136,10 @@ func TestVisualizationsWithEmails(t *testing.T) {
 
 func TestEmailsAreBatched(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 7, Apps: 40, Sheets: 3000, Users: 180})
-	srv, c := startSite(t, testserver.Config{Site: site}, qrs.WithContactEmails(true))
+	srv, c := startSite(t, testserver.Config{Site: site})
 	want := userEmails(t, srv)
 	srv.ResetLog()
-	vs := collectViz(t, c.Visualizations(t.Context(), nil))
+	vs := collectViz(t, c.Visualizations(t.Context(), &qrs.ListOptions{ContactEmails: true}))
 	owners := map[string]bool{}
 	for _, v := range vs {
 		o := v.Contacts[0]
@@ -245,30 +246,35 @@ func TestIteratorBreakStopsRequests(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 3, Apps: 20, Sheets: 4000})
 	for _, tc := range []struct {
 		name string
-		opts []qrs.Option
+		opts *qrs.ListOptions
 	}{
 		{"plain", nil},
-		{"emails", []qrs.Option{qrs.WithContactEmails(true)}},
-		{"partitions", []qrs.Option{qrs.WithPartitions(2, 3)}},
+		{"emails", &qrs.ListOptions{ContactEmails: true}},
+		{"partitions", &qrs.ListOptions{Partitions: qrs.Partitions{AppsPerRequest: 2, Concurrency: 3}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, c := startSite(t, testserver.Config{Site: site}, tc.opts...)
-			for range c.Visualizations(t.Context(), nil) {
+			// The Client logs each request as it starts it: what it starts
+			// is known the moment the loop returns, while the server may
+			// log a request in flight a little later.
+			var logs syncBuffer
+			_, c := startSite(t, testserver.Config{Site: site},
+				qrs.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			started := func() int { return strings.Count(logs.String(), "msg=\"qrs: request\"") }
+			for range c.Visualizations(t.Context(), tc.opts) {
 				break
 			}
-			sent := len(qrsRequests(srv))
-			time.Sleep(50 * time.Millisecond)
-			if after := len(qrsRequests(srv)); after != sent {
-				t.Errorf("%d requests were sent after break", after-sent)
+			sent := started()
+			waitGoroutines(t)
+			if after := started(); after != sent {
+				t.Errorf("%d requests were started after break", after-sent)
 			}
 			limit := 3 // apps, sheets (or a few partitions), perhaps users
 			if tc.name == "partitions" {
 				limit = 1 + 3 + 1 // apps, up to concurrency batches, one started as the first was consumed
 			}
-			if sent > limit {
-				t.Errorf("sent %d requests before break took effect, want at most %d", sent, limit)
+			if sent == 0 || sent > limit {
+				t.Errorf("started %d requests before break took effect, want 1 to %d", sent, limit)
 			}
-			waitGoroutines(t)
 		})
 	}
 }
@@ -303,13 +309,14 @@ func TestIteratorErrors(t *testing.T) {
 		name  string
 		fault testserver.Fault
 		opts  []qrs.Option
+		list  *qrs.ListOptions
 		items int // items before the error
 	}{
-		{"first request", testserver.Fault{Path: "/qrs/app/full", Status: 404}, nil, 0},
-		{"middle request", testserver.Fault{Path: "/qrs/app/object/full", Status: 403, Body: "no"}, nil, 0},
-		{"last request", testserver.Fault{Path: "/qrs/user/full", Status: 400, Body: "Cannot parse the expression"}, []qrs.Option{qrs.WithContactEmails(true)}, 0},
-		{"mid-body", testserver.Fault{Path: "/qrs/app/object/full", ResetAfterBytes: 40000}, []qrs.Option{qrs.WithRetries(0)}, -1},
-		{"truncated", testserver.Fault{Path: "/qrs/app/object/full", TruncateAfterBytes: 40000}, nil, -1},
+		{"first request", testserver.Fault{Path: "/qrs/app/full", Status: 404}, nil, nil, 0},
+		{"middle request", testserver.Fault{Path: "/qrs/app/object/full", Status: 403, Body: "no"}, nil, nil, 0},
+		{"last request", testserver.Fault{Path: "/qrs/user/full", Status: 400, Body: "Cannot parse the expression"}, nil, &qrs.ListOptions{ContactEmails: true}, 0},
+		{"mid-body", testserver.Fault{Path: "/qrs/app/object/full", ResetAfterBytes: 40000}, []qrs.Option{qrs.WithRetries(0)}, nil, -1},
+		{"truncated", testserver.Fault{Path: "/qrs/app/object/full", TruncateAfterBytes: 40000}, nil, nil, -1},
 	}
 	site := testserver.Generate(testserver.GenConfig{Seed: 5, Apps: 10, Sheets: 500})
 	for _, tt := range tests {
@@ -318,7 +325,7 @@ func TestIteratorErrors(t *testing.T) {
 			srv.AddFault(tt.fault)
 			var items, errs, afterErr int
 			var last error
-			for _, err := range c.Visualizations(t.Context(), nil) {
+			for _, err := range c.Visualizations(t.Context(), tt.list) {
 				if errs > 0 {
 					afterErr++
 				}
@@ -387,9 +394,9 @@ func TestVisualizationsCancel(t *testing.T) {
 
 func TestUniqueKeysOnGeneratedSite(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 11, Apps: 60, Sheets: 6000})
-	for _, opts := range [][]qrs.Option{nil, {qrs.WithPartitions(7, 3)}} {
-		_, c := startSite(t, testserver.Config{Site: site}, opts...)
-		checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 6000)
+	_, c := startSite(t, testserver.Config{Site: site})
+	for _, opts := range []*qrs.ListOptions{nil, {Partitions: qrs.Partitions{AppsPerRequest: 7, Concurrency: 3}}} {
+		checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), opts)), 6000)
 	}
 }
 
@@ -408,9 +415,9 @@ func TestSheetURLEscapes(t *testing.T) {
 func TestPartitionedMatchesPlain(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 13, Apps: 120, Sheets: 4000})
 	_, plain := startSite(t, testserver.Config{Site: site})
-	srv, part := startSite(t, testserver.Config{Site: site}, qrs.WithPartitions(50, 4))
+	srv, part := startSite(t, testserver.Config{Site: site})
 	a := collectViz(t, plain.Visualizations(t.Context(), nil))
-	b := collectViz(t, part.Visualizations(t.Context(), nil))
+	b := collectViz(t, part.Visualizations(t.Context(), &qrs.ListOptions{Partitions: qrs.Partitions{AppsPerRequest: 50, Concurrency: 4}}))
 	if len(a) != len(b) {
 		t.Fatalf("plain %d, partitioned %d", len(a), len(b))
 	}
@@ -442,9 +449,9 @@ func TestPartitionedMatchesPlain(t *testing.T) {
 
 func TestPartitionRetriedAlone(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 17, Apps: 100, Sheets: 3000})
-	srv, c := startSite(t, testserver.Config{Site: site}, qrs.WithPartitions(25, 2))
+	srv, c := startSite(t, testserver.Config{Site: site})
 	srv.AddFault(testserver.Fault{Path: "/qrs/app/object/full", ResetAfterBytes: 20000})
-	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 3000)
+	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), &qrs.ListOptions{Partitions: qrs.Partitions{AppsPerRequest: 25, Concurrency: 2}})), 3000)
 	if n := srv.Count("/qrs/app/object/full"); n != 5 {
 		t.Errorf("%d sheet requests, want 5 (4 batches, one retried)", n)
 	}
@@ -452,7 +459,7 @@ func TestPartitionRetriedAlone(t *testing.T) {
 
 func TestPartitionsCatchNewApps(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 19, Apps: 30, Sheets: 900})
-	srv, c := startSite(t, testserver.Config{Site: site}, qrs.WithPartitions(10, 2))
+	srv, c := startSite(t, testserver.Config{Site: site})
 	// The first app listing misses the last ten apps, as if they were
 	// created while the inventory ran, and names two that are gone.
 	var b strings.Builder
@@ -468,5 +475,5 @@ func TestPartitionsCatchNewApps(t *testing.T) {
 	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000001","name":"gone"},`)
 	b.WriteString(`{"id":"0a0a0a0a-0000-4000-8000-000000000002","name":"gone too"}]`)
 	srv.AddFault(testserver.Fault{Path: "/qrs/app/full", Status: 200, Body: b.String(), ContentType: "application/json"})
-	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), nil)), 900)
+	checkUniqueKeys(t, collectViz(t, c.Visualizations(t.Context(), &qrs.ListOptions{Partitions: qrs.Partitions{AppsPerRequest: 10, Concurrency: 2}})), 900)
 }

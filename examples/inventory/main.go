@@ -224,7 +224,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case *watch && *table:
 		return cli.Usagef("-watch writes JSON Lines with events: -table cannot be used with it")
 	}
-	opts := append(conn.Options(stderr), qrs.WithContactEmails(*emails))
+	opts := conn.Options(stderr)
+	lo := list.Options()
+	lo.ContactEmails = *emails
+	lo.Partitions.AppsPerRequest = conn.Partitions
 	newProgress := func() *cli.Progress {
 		if *progress || cli.ShowProgress(stdout, stderr) {
 			return cli.NewProgress(stderr, "inventory", "visualizations", cli.IsTerminal(stderr))
@@ -237,7 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		f := newFolder(files.Dir, stderr, cli.NewWriter(stdout, *table, columns))
-		f.list, f.opts, f.progress, f.events = list.Options(), opts, newProgress(), *watch
+		f.list, f.opts, f.progress, f.events = lo, opts, newProgress(), *watch
 		return f.run(ctx, *watch, *every)
 	}
 	src, err := files.SiteSource(stderr)
@@ -250,7 +253,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer release()
 	out := cli.NewWriter(stdout, *table, columns)
-	return cli.Emit(client.Visualizations(ctx, list.Options()), out, newItem, newProgress())
+	return cli.Emit(client.Visualizations(ctx, lo), out, newItem, newProgress())
 }
 
 func main() { cli.Main("inventory", run) }

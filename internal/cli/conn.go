@@ -195,7 +195,7 @@ func (c *Conn) checkRun() error {
 }
 
 // Options returns the options of the run itself, which apply whatever the
-// Source: the logger on stderr, -timeout and -partitions.
+// Source: the logger on stderr and -timeout.
 func (c *Conn) Options(stderr io.Writer) []qrs.Option {
 	level := slog.LevelWarn
 	if c.Verbose {
@@ -204,9 +204,6 @@ func (c *Conn) Options(stderr io.Writer) []qrs.Option {
 	opts := []qrs.Option{qrs.WithLogger(NewLogger(stderr, level))}
 	if c.Timeout > 0 {
 		opts = append(opts, qrs.WithTimeout(c.Timeout))
-	}
-	if c.Partitions > 0 {
-		opts = append(opts, qrs.WithPartitions(c.Partitions, 4))
 	}
 	return opts
 }

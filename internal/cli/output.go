@@ -192,9 +192,6 @@ func AddListFlags(fs *flag.FlagSet, orderBy bool) *ListFlags {
 
 // Options returns the list options, nil when no flag narrows or orders.
 func (l *ListFlags) Options() *qrs.ListOptions {
-	if l.Filter == "" && l.OrderBy == "" {
-		return nil
-	}
 	return &qrs.ListOptions{Filter: l.Filter, OrderBy: l.OrderBy}
 }
 
