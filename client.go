@@ -54,6 +54,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if base.Scheme == "http" && cfg.header != "" {
+		cfg.logger.Warn("qrs: the base URL is http://: the authentication header travels in clear, readable and replayable by anyone on the path, a proxy included; use https",
+			"host", base.Host)
+	}
 	if cfg.insecure {
 		cfg.logger.Warn("qrs: certificate verification is off (WithInsecureSkipVerify): anyone on the path can read and change the traffic, authentication included",
 			"host", base.Host)

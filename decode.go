@@ -203,8 +203,8 @@ func (vc *valueCounter) count(*jsontext.Decoder, any) error {
 	return errors.ErrUnsupported // go on with the usual decoding
 }
 
-func (vc *valueCounter) options() json.Options {
-	return json.JoinOptions(decodeOptions,
+func (vc *valueCounter) options(caseless bool) json.Options {
+	return json.JoinOptions(decodeOptions, json.MatchCaseInsensitiveNames(caseless),
 		json.WithUnmarshalers(json.JoinUnmarshalers(json.UnmarshalFromFunc(vc.count), tolerantUnmarshalers)))
 }
 
@@ -221,7 +221,11 @@ type arrayDecoder struct {
 	n       int // elements decoded
 }
 
-func newArrayDecoder(r io.Reader, max, total int64) *arrayDecoder {
+// newArrayDecoder reads the array of r, with elements of at most max bytes
+// and the whole body of at most total (0: no bound). caseless matches
+// member names to Go fields without regard to case, as encoding/json does,
+// for the caller's own types (the library's types name every field).
+func newArrayDecoder(r io.Reader, max, total int64, caseless bool) *arrayDecoder {
 	b := &budgetReader{r: r}
 	d := &arrayDecoder{
 		dec:    jsontext.NewDecoder(b, decodeOptions),
@@ -230,7 +234,7 @@ func newArrayDecoder(r io.Reader, max, total int64) *arrayDecoder {
 		total:  total,
 		values: valueCounter{max: maxItemValues},
 	}
-	d.opts = d.values.options()
+	d.opts = d.values.options(caseless)
 	return d
 }
 
@@ -321,11 +325,11 @@ func (d *arrayDecoder) explain(err error, what string) error {
 
 // decodeDocument decodes the one JSON document r holds into v, within
 // max bytes and maxDocumentValues values, refusing anything after it.
-func decodeDocument(r io.Reader, v any, max int64) error {
+func decodeDocument(r io.Reader, v any, max int64, caseless bool) error {
 	b := &budgetReader{r: r, limit: max}
 	vc := valueCounter{max: maxDocumentValues}
 	dec := jsontext.NewDecoder(b, decodeOptions)
-	err := json.UnmarshalDecode(dec, v, vc.options())
+	err := json.UnmarshalDecode(dec, v, vc.options(caseless))
 	var re *readError
 	switch {
 	case err == nil:

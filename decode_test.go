@@ -63,7 +63,7 @@ func FuzzParseTime(f *testing.F) {
 
 // decodeAll decodes a JSON array into a slice of T, as the listings do.
 func decodeAll[T any](data []byte) ([]T, error) {
-	d := newArrayDecoder(bytes.NewReader(data), 1<<20, 0)
+	d := newArrayDecoder(bytes.NewReader(data), 1<<20, 0, false)
 	var out []T
 	for {
 		var v T
@@ -164,7 +164,7 @@ func TestDecodeWrongShapes(t *testing.T) {
 
 func TestDecodeItemTooLarge(t *testing.T) {
 	huge := `[{"id":"a"},{"id":"b","description":"` + strings.Repeat("x", 5<<20) + `"},{"id":"c"}]`
-	d := newArrayDecoder(strings.NewReader(huge), 1<<20, 0)
+	d := newArrayDecoder(strings.NewReader(huge), 1<<20, 0, false)
 	var s Sheet
 	if ok, err := d.next(&s); !ok || err != nil {
 		t.Fatalf("first item: %v %v", ok, err)

@@ -24,14 +24,18 @@ import (
 //
 // path is under the base URL, without a query: /qrs/..., /api/v1/....
 // List takes Filter and OrderBy of opts. T is decoded as encoding/json/v2
-// decodes it, tolerantly (unknown fields ignored, field names matched
-// without regard to case) and with the library's reading of times
+// decodes it, tolerantly (unknown fields ignored, member names matched to
+// fields without regard to case, as encoding/json does), with integers in
+// any notation (1e3), and with the library's reading of times
 // (1753-01-01, QRS's "never", is the zero time.Time).
 func List[T any](ctx context.Context, c *Client, path string, opts *ListOptions) iter.Seq2[T, error] {
 	if err := checkPath(path); err != nil {
 		return failed[T](err)
 	}
-	return listing[T](ctx, c, path, "", opts, callList)
+	if err := opts.check(callList); err != nil {
+		return failed[T](err)
+	}
+	return list[T](ctx, c, &request{path: path, query: opts.query(""), caseless: true})
 }
 
 // Get decodes the JSON document that a GET of path with query answers
@@ -47,7 +51,7 @@ func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (
 	if err != nil {
 		return v, err
 	}
-	err = c.getJSON(ctx, &request{path: path, query: ps}, &v)
+	err = c.getJSON(ctx, &request{path: path, query: ps, caseless: true}, &v)
 	return v, err
 }
 
@@ -58,7 +62,7 @@ func (c *Client) getJSON(ctx context.Context, r *request, v any) error {
 		return err
 	}
 	defer resp.Close()
-	if err := decodeDocument(resp, v, c.cfg.maxItem); err != nil {
+	if err := decodeDocument(resp, v, c.cfg.maxItem, r.caseless); err != nil {
 		if perr := ctx.Err(); perr != nil {
 			return perr
 		}
@@ -87,7 +91,7 @@ func list[T any](ctx context.Context, c *Client, r *request) iter.Seq2[T, error]
 			return
 		}
 		defer resp.Close()
-		dec := newArrayDecoder(resp, c.cfg.maxItem, r.maxBody)
+		dec := newArrayDecoder(resp, c.cfg.maxItem, r.maxBody, r.caseless)
 		for {
 			var v T
 			ok, err := dec.next(&v)

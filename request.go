@@ -29,6 +29,9 @@ type request struct {
 	// maxBody bounds the bytes of a listing's whole body (0: none), for
 	// listings that are buffered whole.
 	maxBody int64
+	// caseless decodes into the caller's own types (List, Get), whose
+	// fields match member names without regard to case.
+	caseless bool
 }
 
 type param struct{ key, value string }
@@ -56,15 +59,11 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 }
 
 func (c *Client) send(ctx context.Context, r *request, mayRenew bool) (*response, error) {
-	held, err := c.session.enter(ctx, c.opensSessions())
+	tk, err := c.session.enter(ctx, c.opensSessions())
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if held {
-			c.session.leave()
-		}
-	}()
+	defer c.session.leave(&tk)
 
 	method, fullPath := r.verb(), c.base.Path+r.path
 	rctx, stop := context.WithCancelCause(ctx)
@@ -83,23 +82,20 @@ func (c *Client) send(ctx context.Context, r *request, mayRenew bool) (*response
 		stop(nil)
 	}
 
-	req, gen, err := c.newRequest(context.WithValue(rctx, idleTimerKey{}, idle), method, fullPath, r)
+	req, err := c.newRequest(context.WithValue(rctx, idleTimerKey{}, idle), method, fullPath, r, tk.cookie)
 	if err != nil {
 		release()
 		return nil, err
 	}
-	sentCookie := req.Header.Get("Cookie") != ""
+	sentCookie := tk.cookie != ""
 	hresp, err := c.hc.Do(req)
 	if err != nil {
 		err = c.transportError(ctx, rctx, method, fullPath, err)
 		release()
 		return nil, err
 	}
-	c.session.keep(hresp)
-	if held {
-		c.session.leave()
-		held = false
-	}
+	c.session.keep(hresp, tk.gen)
+	c.session.leave(&tk)
 
 	resp := &response{
 		status: hresp.StatusCode, header: hresp.Header, body: hresp.Body, release: release,
@@ -126,13 +122,13 @@ func (c *Client) send(ctx context.Context, r *request, mayRenew bool) (*response
 		// A stale or refused session: forget it, unless another request
 		// has renewed it already, and try once more.
 		c.cfg.logger.Info("qrs: session refused; authenticating again", "path", fullPath, "status", hresp.StatusCode)
-		c.session.drop(gen)
+		c.session.drop(tk.gen)
 		return c.send(ctx, r, false)
 	}
 	return nil, apiErr
 }
 
-func (c *Client) newRequest(ctx context.Context, method, fullPath string, r *request) (*retryablehttp.Request, uint64, error) {
+func (c *Client) newRequest(ctx context.Context, method, fullPath string, r *request, cookie string) (*retryablehttp.Request, error) {
 	key := newXrfKey()
 	u := *c.base
 	u.Path = fullPath
@@ -143,7 +139,7 @@ func (c *Client) newRequest(ctx context.Context, method, fullPath string, r *req
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return nil, 0, fmt.Errorf("qrs: %s %s: %v", method, fullPath, err)
+		return nil, fmt.Errorf("qrs: %s %s: %v", method, fullPath, err)
 	}
 	h := req.Header
 	h.Set("X-Qlik-Xrfkey", key)
@@ -152,12 +148,11 @@ func (c *Client) newRequest(ctx context.Context, method, fullPath string, r *req
 	if r.body != nil {
 		h.Set("Content-Type", "application/json")
 	}
-	cookie, gen := c.session.header()
 	if cookie != "" {
 		h.Set("Cookie", cookie)
 	}
 	c.authorize(h, cookie != "")
-	return req, gen, nil
+	return req, nil
 }
 
 // newXrfKey returns 16 random characters of [0-9a-zA-Z], as QRS wants its

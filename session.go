@@ -42,47 +42,55 @@ func newSession() *session {
 	return &session{gate: make(chan struct{}, 1), cookies: map[string]cookie{}}
 }
 
-// enter waits, while no session cookie is held and the authentication
-// opens sessions, until no other request is authenticating. The caller
-// holds the gate when it returns true, and must leave it.
-func (s *session) enter(ctx context.Context, opens bool) (bool, error) {
-	if !opens || s.held() {
-		return false, nil
-	}
-	select {
-	case s.gate <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	if s.held() {
-		<-s.gate
-		return false, nil
-	}
-	return true, nil
+// A ticket is what a request carries of the session: its Cookie header,
+// the generation of the session cookie in it, and whether the request holds
+// the gate, which it must then leave once it has its answer.
+type ticket struct {
+	cookie string
+	gen    uint64
+	gate   bool
 }
 
-func (s *session) leave() { <-s.gate }
-
-// held reports whether a session cookie is held.
-func (s *session) held() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expireLocked(time.Now())
-	for name := range s.cookies {
-		if isSessionCookie(name) {
-			return true
+// enter returns the session to send. While no session cookie is held and
+// the authentication opens sessions, it admits one request at a time, so
+// that concurrent first requests do not each open a session: the others
+// wait for the first one's cookie. The cookie is read under the same lock
+// as the decision, so that a request never leaves without the gate and
+// without a cookie.
+func (s *session) enter(ctx context.Context, opens bool) (ticket, error) {
+	for {
+		cookie, gen, held := s.current()
+		if held || !opens {
+			return ticket{cookie: cookie, gen: gen}, nil
 		}
+		select {
+		case s.gate <- struct{}{}:
+		case <-ctx.Done():
+			return ticket{}, ctx.Err()
+		}
+		cookie, gen, held = s.current()
+		if !held {
+			return ticket{cookie: cookie, gen: gen, gate: true}, nil
+		}
+		<-s.gate // another request got a session while we waited
 	}
-	return false
 }
 
-// header returns the Cookie header to send and the generation of the
-// session cookie in it.
-func (s *session) header() (string, uint64) {
+func (s *session) leave(t *ticket) {
+	if t.gate {
+		t.gate = false
+		<-s.gate
+	}
+}
+
+// current returns the Cookie header, the generation of the session cookie,
+// and whether one is held.
+func (s *session) current() (string, uint64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expireLocked(time.Now())
 	var b strings.Builder
+	held := false
 	for name, c := range s.cookies {
 		if b.Len() > 0 {
 			b.WriteString("; ")
@@ -90,8 +98,9 @@ func (s *session) header() (string, uint64) {
 		b.WriteString(name)
 		b.WriteByte('=')
 		b.WriteString(c.value)
+		held = held || isSessionCookie(name)
 	}
-	return b.String(), s.gen
+	return b.String(), s.gen, held
 }
 
 func (s *session) expireLocked(now time.Time) {
@@ -106,8 +115,10 @@ func (s *session) expireLocked(now time.Time) {
 }
 
 // keep stores the cookies a response sets, within the bounds above;
-// expired and deleted ones are removed.
-func (s *session) keep(resp *http.Response) {
+// expired and deleted ones are removed. gen is the generation of the
+// session the request carried: the answer to a request that carried a
+// session since replaced may not delete the fresh one, nor replace it.
+func (s *session) keep(resp *http.Response, gen uint64) {
 	cs := resp.Cookies()
 	if len(cs) == 0 {
 		return
@@ -115,8 +126,12 @@ func (s *session) keep(resp *http.Response) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	stale := gen != s.gen
 	for _, ck := range cs {
 		sess := isSessionCookie(ck.Name)
+		if sess && stale && (s.countLocked(true) > 0 || ck.MaxAge < 0 || ck.Value == "") {
+			continue
+		}
 		expires := ck.Expires
 		if ck.MaxAge > 0 {
 			expires = now.Add(time.Duration(ck.MaxAge) * time.Second)

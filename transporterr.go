@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
@@ -58,7 +59,7 @@ func classify(err error) failure {
 		return failHostname
 	case errors.As(err, &invalid), errors.As(err, &verify):
 		return failCertificate
-	case errors.As(err, &record):
+	case errors.As(err, &record), errors.Is(err, http.ErrSchemeMismatch):
 		return failNotTLS
 	case errors.As(err, &pe):
 		if pe.kind == proxyAuthRefused {

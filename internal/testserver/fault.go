@@ -72,6 +72,9 @@ type Fault struct {
 	Stall           time.Duration
 	// BytesPerSecond, when > 0, paces the body at that rate.
 	BytesPerSecond int64
+	// Pass answers the request normally: the fault only takes its turn,
+	// so that tests can script faults of later requests.
+	Pass bool
 }
 
 // AuthErrorBody is the proxy's answer to a session cookie it does not know.
@@ -114,6 +117,9 @@ func (s *Server) takeFault(entry *Request) *Fault {
 		f.Times--
 		if f.Times <= 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		if f.Pass {
+			return nil
 		}
 		c := *f
 		return &c
