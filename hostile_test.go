@@ -2,10 +2,10 @@ package qrs_test
 
 import (
 	"bufio"
-	"io"
-	"log/slog"
 	"crypto/x509"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
