@@ -1,7 +1,7 @@
-// Package qrs inventories Qlik Sense Enterprise sites through the Qlik Sense
-// Repository Service (QRS) API: every app and every sheet, with who owns it,
-// where it lives and when it changed. It is the core of a data catalog's
-// Qlik Sense connector, and serves governance and migration scripts too.
+// Package qrs inventories Qlik Sense Enterprise on Windows sites for data
+// catalogs, governance and migration scripts, through the Qlik Sense
+// Repository Service (QRS) API: every app and sheet, who owns it, where it
+// lives and when it changed.
 //
 // # Quick start
 //
@@ -15,65 +15,66 @@
 //		fmt.Println(v.Key, v.Name, v.AppName, v.SheetURL)
 //	}
 //
+// A [Client] holds the settings of a site: its address, authentication,
+// trust, proxy, retries, timeouts and logger ([Option]). What one call
+// returns and how it fetches are settings of that call ([ListOptions]).
+//
 // # Connection files
 //
 // Catalog scanners configure a connection with a HOCON-style file (see
-// connection.conf.template at the root of the module):
-//
-//	conn, err := qrs.LoadConnection("connections/qlik-prod.conf")
-//	if errors.Is(err, qrs.ErrOtherConnector) { ... } // a file for another connector: skip it
-//	c, err := conn.NewClient()
-//
-// The reader is strict: unknown keys, values of the wrong type, a key left
-// empty (url =), includes and anything else it cannot read exactly are
-// errors that name file:line:column. ${VAR} and ${?VAR} take values, such
-// as passwords, from the environment. Passwords and the authentication
-// value are held as Secret, which never prints its value.
+// connection.conf.template at the root of the module), read by
+// [LoadConnection] and turned into a Client by [Connection.NewClient]. The
+// reader is strict: unknown keys, values of the wrong type, a key left
+// empty, includes and anything else it cannot read exactly are errors that
+// name file:line:column. ${VAR} and ${?VAR} take values, such as passwords,
+// from the environment. A file of another connector gives an error matching
+// [ErrOtherConnector]. Credentials are held as [Secret], which never prints.
 //
 // # Authentication
 //
-// Through a virtual proxy with header authentication (the usual case), the
-// base URL is https://host[:port]/prefix, where prefix is the virtual
-// proxy's prefix (not its name), and WithHeaderAuth names the header the
-// proxy reads and the user: DOMAIN\user with a dynamic user directory, the
-// user id alone with a static one. The proxy answers with a session cookie,
-// which the Client keeps and sends back, so that a whole inventory uses one
-// of the five sessions Qlik allows a user; when the proxy refuses the
-// session, the Client drops the cookie and authenticates once more.
+// Through a virtual proxy with header authentication, the base URL is
+// https://host[:port]/prefix (the virtual proxy's prefix, not its name), and
+// [WithHeaderAuth] names the header the proxy reads and the user: DOMAIN\user
+// with a dynamic user directory, the user id with a static one. The proxy
+// answers with a session cookie, which the Client keeps (and only it, with a
+// few others, bounded) and sends back, so that a whole inventory uses one of
+// the five sessions Qlik allows a user. When the proxy refuses the session,
+// the Client forgets it and authenticates once more: once per refused
+// session, however many requests carried it.
 //
-// Directly to the repository on port 4242 (the trusted zone), the base URL
-// is https://host:4242, with the client certificate that the Qlik
-// Management Console exports (LoadClientCertificate, WithClientCertificate)
-// and the user to act as (WithUser).
+// Directly to the repository on port 4242, the base URL is
+// https://host:4242, with the client certificate that the Qlik Management
+// Console exports ([LoadClientCertificate], [WithClientCertificate]) and the
+// user to act as ([WithUser]).
 //
-// Every call carries a fresh random cross-site request forgery key, in the
-// xrfkey query parameter and the X-Qlik-Xrfkey header, as QRS demands.
+// Every request carries a fresh random cross-site request forgery key, in
+// the xrfkey query parameter and the X-Qlik-Xrfkey header, as QRS demands.
+// An http:// base URL is accepted for test sites, with a warning in the log:
+// the authentication header then travels in clear.
 //
-// # TLS
+// # TLS and proxies
 //
-// Qlik sites mostly use certificates of a private authority. WithTrustStore
-// trusts the certificates of a PKCS#12 (.p12, .pfx), JKS (.jks) or PEM
-// (.pem, .crt, .cer) file, made by keytool or openssl, in place of the
-// system's roots; WithRootCAs takes a pool. The host name is always checked,
-// and TLS 1.2 is the minimum. WithInsecureSkipVerify turns checking off; the
-// Client then logs a warning.
+// [WithTrustStore] trusts the certificates of a PKCS#12 (.p12, .pfx), JKS
+// (.jks) or PEM (.pem, .crt, .cer) file, made by keytool or openssl, in
+// place of the system's roots; [WithRootCAs] takes a pool. The host name is
+// always checked, and TLS 1.2 is the minimum. [WithInsecureSkipVerify] turns
+// checking off, with a warning in the log.
 //
-// # Proxies
-//
-// WithProxy sends requests through an http://, https:// or socks5:// proxy,
-// with user:password@ in the URL for its login. Without it, HTTPS_PROXY,
-// HTTP_PROXY and NO_PROXY apply. Proxy credentials go to the proxy only, and
-// the Qlik authentication header travels only inside TLS to Qlik. An
-// https:// proxy's own certificate is checked against the same roots as
-// Qlik's.
+// [WithProxy] sends requests through an http://, https:// or socks5://
+// proxy, with user:password@ in the URL for its login; without it,
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. Proxy credentials go to the
+// proxy only; an https:// proxy's certificate is checked against the same
+// roots as the site's.
 //
 // # Listings and iteration
 //
-// ListApps and ListSheets return slices; Apps, Sheets and Visualizations
-// return iterators (iter.Seq2) that decode one item at a time from the
-// response as the loop asks, so that memory does not grow with the size of
-// the listing. QRS cannot page its /full listings: a site's sheets come in
-// one response, which on large sites runs to gigabytes.
+// [Client.ListApps] and [Client.ListSheets] return slices; [Client.Apps],
+// [Client.Sheets] and [Client.Visualizations] return iterators (iter.Seq2)
+// that decode one item at a time as the loop asks, so that memory does not
+// grow with the listing. QRS cannot page its /full listings: a site's sheets
+// come in one response, which on large sites runs to gigabytes. [List] and
+// [Get] read QRS endpoints the Client does not wrap into the caller's own
+// types, with the same guarantees.
 //
 // The iterators follow the iter package's contract: nothing is sent until
 // the loop starts; each loop sends its requests anew; breaking out of the
@@ -81,82 +82,111 @@
 // once, as the last item; no goroutine outlives the loop. A listing that
 // breaks off after some items says how many it had yielded.
 //
-// ListOptions.Filter is QRS filter text (name sw 'Sales' and stream.name eq
-// 'Finance'); Quote writes a string literal safely. For sheets the filter is
-// combined with objectType eq 'sheet' as objectType eq 'sheet' and (filter).
+// [ListOptions.Filter] is QRS filter text (name sw 'Sales' and stream.name
+// eq 'Finance'); [Quote] writes a string literal safely. A method that
+// always filters combines the caller's filter as base and (filter); a
+// filter whose literals or parentheses do not close is refused before
+// anything is sent, so that it cannot escape that wrapping. A call refuses
+// the settings it does not take.
+//
+// The client checks what it asked for: a sheet listing that sends another
+// kind of object, or a partition that sends sheets of apps it did not ask
+// for, is an error (the server ignored the filter); a partition keeps each
+// sheet once.
 //
 // # Visualizations and keys
 //
-// Visualizations yields one Visualization per sheet, joined to its app: two
-// requests for a whole site (apps, then sheets), plus one per batch of 50
-// owners with WithContactEmails. Each has a Key code/appID/sheetID, where
-// code is the connection's code (WithConnectionCode), appID the app's QRS
-// id, and sheetID the sheet's engine object id: the id the hub puts in sheet
-// URLs and that survives the replacement of an app. A sheet without an
-// engine object id uses its QRS id instead. Keys are unique in a pass as
-// long as the site keeps engine object ids unique within an app, as Qlik
-// Sense does: each sheet comes once (with WithPartitions, each app's
-// sheets are in exactly one batch), and the app id is the sheet's own. '%' and '/' inside a segment
-// are written %25 and %2F, so that ParseKey reads every key back exactly.
-// Times that QRS writes as 1753-01-01 ("never") are the zero time.
+// A [Visualization] is the catalog's name for a sheet: one per sheet, joined
+// to its app (the charts inside a sheet are another kind of thing). It has a
+// [Key] code/appID/sheetID, where code is the connection's code
+// ([WithConnectionCode]), appID the app's QRS id, and sheetID the sheet's
+// engine object id: the id the hub puts in sheet URLs and that survives the
+// replacement of an app (the QRS id when a sheet has none). Keys are unique
+// in a pass as long as the site keeps engine object ids unique within an
+// app, as Qlik Sense does: each sheet comes once, and the app id is the
+// sheet's own. '%' and '/' inside a segment are written %25 and %2F, so
+// that [ParseKey] reads every key back exactly. A sheet without an app id,
+// or without any id, or with an id that is not valid UTF-8, is an error:
+// it could not have a key. Times that QRS writes as 1753-01-01 ("never")
+// are the zero time.
 //
-// Sheets come in the order the server sends them. With WithPartitions, the
-// sheets are fetched in batches of apps, several at once, and yielded batch
-// by batch in the order of the app listing; a batch that breaks off is
-// fetched again alone, and apps created during the run are caught by a last
-// listing of apps.
+// Visualizations sends two requests for a whole site (apps, then sheets),
+// plus one per batch of 50 owners with [ListOptions.ContactEmails].
+//
+// # Partitions
+//
+// With [ListOptions.Partitions], Sheets and Visualizations fetch the sheets
+// of AppsPerRequest apps per request, several at once, and yield them batch
+// by batch in the order of the app listing. A batch is buffered whole
+// (within 1 GiB of JSON across the batches in hand) and fetched again alone
+// when its body breaks off; when the batches are done, the apps are listed
+// again and the sheets of apps created meanwhile are fetched the same way,
+// up to three times.
+//
+// Retries are counted per request of the library: with [WithRetries](r), a
+// listing of apps or one batch sends at most r+1 requests, whatever fails
+// (a connection error, a retryable status, a body that breaks off). A
+// partitioned call over B batches, where no app appears during the run,
+// therefore sends at most (r+1)·(B+2) requests: the listing of apps, the B
+// batches, and the last listing of apps; each round of new apps adds
+// (r+1)·(its batches + 1), for at most three rounds.
 //
 // # Errors
 //
-// A response the Client cannot use is an *APIError with the status, the
+// A response the Client cannot use is an [*APIError] with the status, the
 // method and the URL path (never the query or a credential), and a message
-// that says what to check. errors.Is matches ErrUnauthenticated (a redirect
-// to a login page, 401, an HTML page where JSON was expected, a refused
-// session), ErrForbidden (403, the xrfkey rejection with its own message)
-// and ErrNotFound (404, usually the virtual proxy prefix). Connection errors
-// and 429, 500, 502, 503 and 504 are retried with capped exponential backoff
-// that honours Retry-After (WithRetries); other statuses never are, nor are
-// certificate problems or a proxy's refusal of its credentials. When the
-// caller's context ends, its error is returned as it is.
-//
-// What a user sees, fault by fault (messages abridged):
+// that says what to check. [errors.Is] matches [ErrUnauthenticated],
+// [ErrForbidden] and [ErrNotFound]. When the caller's context ends, its
+// error is returned as it is. What a user sees, fault by fault (messages
+// abridged):
 //
 //	the proxy redirects to its login page (302)    ErrUnauthenticated: "redirected to /hdr/internal_forms_authentication/, most likely a login page"
 //	401                                            ErrUnauthenticated: "the server refused the authentication; check the header name ..."
 //	an HTML page with 200                          ErrUnauthenticated: "the server answered with an HTML page where JSON was expected"
-//	500 "Authentication error" (stale cookie)      cookie dropped, tried once more; then ErrUnauthenticated quoting the proxy
+//	500 "Authentication error" (stale cookie)      session forgotten, tried once more; then ErrUnauthenticated quoting the proxy
 //	403 "XSRF prevention check failed"             ErrForbidden: "the server rejected the cross-site request forgery key (xrfkey)"
 //	403 otherwise, also too many sessions          ErrForbidden: "access denied: ... allow list, or all the user's sessions are in use"
 //	404                                            ErrNotFound: "check the URL: it takes the virtual proxy's prefix"
 //	400 "Cannot parse the expression"              *APIError 400: "check the filter and orderby syntax"
 //	414 (URL over http.sys's limit)                *APIError 414: "the request URL is longer than the server accepts"
-//	429, 500, 502, 503, 504, reset before answer   retried; after the last try, the status or the network error
-//	the body breaks off (reset, closed proxy)      "the listing broke off after N items: ..."; with WithPartitions the batch is fetched again
+//	101 or another 1xx                             *APIError: "the server answered 101 (switching to protocol ...)": never read on
+//	429, 500, 502, 503, 504, reset before answer   retried (WithRetries), the wait honouring Retry-After within the backoff's bounds; then the status
+//	an error page echoing the request              the Client's credentials and cookies in it shown as [redacted]
+//	the body breaks off (reset, closed proxy)      "the listing broke off after N items: ..."; a partition is fetched again
 //	truncated JSON                                 "the listing broke off after N items: the body ended in the middle of item N+1"
+//	an empty body                                  "the body is empty where a JSON array belongs"
 //	an object where the listing's array belongs    "expected a JSON array, got an object"
+//	anything after the array (a second array)      "the body goes on after the end of the listing's array": never dropped silently
+//	a member name twice in one object              "item N: ... duplicate object member name": the decoders would disagree on which counts
 //	a field of the wrong type, a date unreadable   "item N: ..." naming the field; the listing stops, no item is skipped silently
+//	an integer written 1e3 or 3.0                  read as the integer; 1.5 in an integer field is "item N: ... not an integer"
 //	one item over WithMaxItemSize                  "item N is larger than 33554432 bytes (WithMaxItemSize)"
+//	one item of more than 100,000 JSON values      "item N holds more than 100000 JSON values" (a document: 10,000,000)
+//	a sheet listing with other objects             "item N of the sheet listing is of type "story", not a sheet"
+//	a partition with sheets of other apps          "... a sheet of app X, which the partition did not ask for"
 //	no byte from the server for WithIdleTimeout    "no data from the server for 2m0s (WithIdleTimeout)"; errors.Is context.DeadlineExceeded
 //	a request longer than WithTimeout              "the request took longer than ... (WithTimeout)"; errors.Is context.DeadlineExceeded
 //	certificate of an unknown authority            "the server's certificate is signed by an unknown authority (issuer ...): trust the site's CA with WithTrustStore"
 //	certificate for another name                   "the server's certificate is not valid for HOST: it names qlik-node1; use a URL with one of those names"
+//	https:// to a port without TLS                 "the server does not speak TLS on this port": not retried
 //	a server older than TLS 1.2                    "remote error: tls: protocol version not supported"
 //	port 4242 without an accepted certificate      "the server asked for a client certificate it accepts"
 //	proxy refuses its credentials (407, SOCKS)     "proxy http://user:xxxxx@host:3128 refused its credentials"
-//	proxy not reachable                            "cannot go through proxy ...: connection refused"
+//	proxy refuses the site (CONNECT 502, SOCKS)    "proxy http://host:3128 refused to connect to qlik:443 (502 Bad Gateway)"
+//	proxy not reachable                            "cannot reach proxy ...: connection refused"
 //	the caller's context is done                   ctx.Err() itself
 //
-// Bad input is refused before anything is sent: NewClient names the option
-// and the fault (a URL without https or a host, a header name that is not a
-// token, a header value with CR, LF or non-ASCII characters, a proxy URL
-// with another scheme or a bad port); LoadTrustStore and
-// LoadClientCertificate name the file and the fault (missing file, matched
-// by errors.Is(err, fs.ErrNotExist); wrong password; unknown extension;
-// contents of another type than the extension says; no certificate;
-// truncated or garbage data); LoadConnection names file:line:column.
+// The idle timeout counts only the server's silence: it runs while the
+// Client waits for an answer or for the next bytes of a body, never while
+// the caller, a backoff or a Retry-After wait keeps the Client from reading.
 //
-// No error, log line or printed value holds a password, an authentication
-// header value or a proxy password.
+// Bad input is refused before anything is sent: NewClient names the option
+// and the fault; [LoadTrustStore] and [LoadClientCertificate] name the file
+// and the fault (a missing file matches fs.ErrNotExist; a named pipe or a
+// device is refused before it is read); LoadConnection names
+// file:line:column. No error, log line or printed value (a Client or a
+// Connection with any fmt verb) holds a password, an authentication value,
+// a session cookie or a proxy password.
 //
 // # Concurrency
 //
