@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"strings"
 
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
+	"github.com/qrskit/qrs/internal/keystore"
+	"github.com/qrskit/qrs/internal/regfile"
 )
 
 // LoadClientCertificate reads a client certificate and its private key, for
-// WithClientCertificate. It takes either of the forms the Qlik Management
+// [WithClientCertificate]. It takes either of the forms the Qlik Management
 // Console exports:
 //
 //   - a PEM pair: path is the certificate (client.pem; it may hold the
@@ -25,9 +26,11 @@ import (
 //   - a PKCS#12 file (client.pfx, .p12) at path with keyPath empty, opened
 //     with password, which may be empty for a file exported without one.
 //
-// The key must belong to the certificate. Encrypted PEM keys are not
-// supported: the error says how to decrypt them. The password never
-// appears in an error.
+// The key must belong to the certificate (the first one of a PEM file; any
+// one of a PKCS#12 file). Encrypted PEM keys are not supported: the error
+// says how to decrypt them. What is not a regular file (a named pipe, a
+// device) is refused before anything is read. The password never appears
+// in an error.
 func LoadClientCertificate(path, keyPath, password string) (tls.Certificate, error) {
 	fail := func(err error) (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("qrs: client certificate %s: %w", path, err)
@@ -38,160 +41,116 @@ func LoadClientCertificate(path, keyPath, password string) (tls.Certificate, err
 		}
 		return tls.Certificate{}, errors.New("qrs: client certificate: no certificate file given")
 	}
-	data, err := readStoreFile(path)
+	data, err := regfile.Read(path, maxStoreFileSize)
 	if err != nil {
 		return fail(err)
 	}
-	kind := sniffStore(data)
-	if kind == kindUnknown && (data[0] == 0x30 || storeTypeFromExt(path) == StorePKCS12) {
-		kind = kindPKCS12 // let the PKCS#12 reader say what is wrong
+	format := keystore.Sniff(data)
+	if format == keystore.Unknown && (data[0] == 0x30 || storeTypeFromExt(path) == StorePKCS12) {
+		format = keystore.PKCS12 // let the PKCS#12 reader say what is wrong
 	}
-	switch kind {
-	case kindPKCS12:
+	switch format {
+	case keystore.PKCS12:
 		if keyPath != "" {
 			return fail(fmt.Errorf("the PKCS#12 file holds its own key: leave the key file (%s) empty", keyPath))
 		}
-		cert, err := parsePKCS12ClientCertificate(data, password)
+		cert, err := keystore.ClientPKCS12(data, password)
 		if err != nil {
 			return fail(err)
 		}
 		return cert, nil
-	case kindPEM, kindDERCert:
-	case kindJKS, kindJCEKS:
-		return fail(fmt.Errorf("the file is %s: client certificates are read from PEM or PKCS#12 (.pfx) files; convert it with keytool -importkeystore -deststoretype PKCS12", kind))
-	case kindEmpty:
+	case keystore.PEM, keystore.DER:
+	case keystore.JKS, keystore.JCEKS:
+		return fail(fmt.Errorf("the file is %s: client certificates are read from PEM or PKCS#12 (.pfx) files; convert it with keytool -importkeystore -deststoretype PKCS12", format))
+	case keystore.Empty:
 		return fail(errors.New("the file is empty"))
 	default:
 		return fail(errors.New("neither a PEM certificate nor a PKCS#12 (.pfx) file"))
 	}
 
-	var certs []*x509.Certificate
-	var keyBlocks []*pem.Block
-	if kind == kindDERCert {
-		if certs, err = x509.ParseCertificates(data); err != nil {
-			return fail(err)
-		}
-	} else {
-		if certs, _, err = parsePEMCertificates(data); err != nil {
-			return fail(err)
-		}
-		if len(certs) == 0 {
-			return fail(fmt.Errorf("%w: no PEM CERTIFICATE block", errNoCertificate))
-		}
-		keyBlocks = pemPrivateKeys(data)
+	certs, err := keystore.Certificates(data, "", keystore.PEM)
+	if err != nil {
+		return fail(err)
 	}
-	keyFile := path
+	keyFile, keyData := path, data
 	if keyPath != "" {
 		keyFile = keyPath
-		keyData, err := readStoreFile(keyPath)
-		if err != nil {
+		if keyData, err = regfile.Read(keyPath, maxStoreFileSize); err != nil {
 			return fail(fmt.Errorf("key file %s: %w", keyPath, err))
 		}
-		if keyBlocks = pemPrivateKeys(keyData); len(keyBlocks) == 0 {
-			return fail(fmt.Errorf("key file %s: no PEM private key in it (PKCS#1 RSA PRIVATE KEY, PKCS#8 PRIVATE KEY or EC PRIVATE KEY)", keyPath))
-		}
-	} else if len(keyBlocks) == 0 {
-		return fail(errors.New("certificate and key must be provided together: the file holds no private key, give the key file too"))
 	}
-	if len(keyBlocks) > 1 {
-		return fail(fmt.Errorf("%s holds %d private keys, expected one", keyFile, len(keyBlocks)))
-	}
-	key, err := parsePEMPrivateKey(keyBlocks[0])
-	if err != nil {
-		return fail(fmt.Errorf("key file %s: %w", keyFile, err))
-	}
-	cert, err := certificateForKey(key, certs)
-	if err != nil {
-		return fail(fmt.Errorf("%w (key file %s)", err, keyFile))
-	}
-	return cert, nil
-}
-
-// pemPrivateKeys returns the private key blocks of a PEM file, encrypted
-// or not.
-func pemPrivateKeys(data []byte) []*pem.Block {
 	var keys []*pem.Block
-	rest := bytes.TrimPrefix(data, []byte(utf8BOM))
-	for {
-		var b *pem.Block
-		if b, rest = pem.Decode(rest); b == nil {
-			return keys
-		}
+	for _, b := range keystore.PEMBlocks(keyData) {
 		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
 			keys = append(keys, b)
 		}
 	}
+	switch {
+	case len(keys) == 0 && keyPath == "":
+		return fail(errors.New("certificate and key must be provided together: the file holds no private key, give the key file too"))
+	case len(keys) == 0:
+		return fail(fmt.Errorf("key file %s: no PEM private key in it (PKCS#1 RSA PRIVATE KEY, PKCS#8 PRIVATE KEY or EC PRIVATE KEY)", keyPath))
+	case len(keys) > 1:
+		// tls.X509KeyPair would take the first and say nothing.
+		return fail(fmt.Errorf("%s holds %d private keys, expected one", keyFile, len(keys)))
+	}
+	cert, err := pemKeyPair(certs, keys[0], keyFile)
+	if err != nil {
+		return fail(err)
+	}
+	return cert, nil
 }
 
-// parsePEMPrivateKey parses an unencrypted PKCS#1, PKCS#8 or SEC 1 key.
-func parsePEMPrivateKey(b *pem.Block) (crypto.Signer, error) {
-	if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
-		return nil, errors.New("the private key is encrypted, which is not supported: decrypt it with `openssl pkey -in key.pem -out key-plain.pem`, or use the .pfx file with its password")
+// pemKeyPair returns the tls.Certificate of certs, whose first is the leaf,
+// and the private key block key read from keyFile, paired by
+// tls.X509KeyPair.
+func pemKeyPair(certs []*x509.Certificate, key *pem.Block, keyFile string) (tls.Certificate, error) {
+	// Certificates encoded again: the file may be DER, or PEM after a byte
+	// order mark, which pem.Decode does not skip.
+	var certPEM bytes.Buffer
+	for _, c := range certs {
+		pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 	}
-	var key any
+	keyPEM := pem.EncodeToMemory(key)
+	defer clear(keyPEM)
+	cert, err := tls.X509KeyPair(certPEM.Bytes(), keyPEM)
+	if err != nil {
+		return tls.Certificate{}, keyPairError(certs, key, keyFile)
+	}
+	return cert, nil
+}
+
+// keyPairError says why tls.X509KeyPair refused key (from keyFile) for
+// certs: its errors tell neither an encrypted key nor a damaged one from
+// another certificate's.
+func keyPairError(certs []*x509.Certificate, key *pem.Block, keyFile string) error {
+	if key.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(key.Headers["Proc-Type"], "ENCRYPTED") {
+		return fmt.Errorf("key file %s: the private key is encrypted, which is not supported: decrypt it with `openssl pkey -in key.pem -out key-plain.pem`, or use the .pfx file with its password", keyFile)
+	}
+	var k any
 	var err error
-	switch b.Type {
+	switch key.Type {
 	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(b.Bytes)
+		k, err = x509.ParsePKCS1PrivateKey(key.Bytes)
 	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(b.Bytes)
+		k, err = x509.ParseECPrivateKey(key.Bytes)
 	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(b.Bytes)
+		k, err = x509.ParsePKCS8PrivateKey(key.Bytes)
 	default:
-		return nil, fmt.Errorf("PEM block %q is not a supported private key (PKCS#1 RSA PRIVATE KEY, PKCS#8 PRIVATE KEY or EC PRIVATE KEY)", b.Type)
+		return fmt.Errorf("key file %s: PEM block %q is not a supported private key (PKCS#1 RSA PRIVATE KEY, PKCS#8 PRIVATE KEY or EC PRIVATE KEY)", keyFile, key.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", b.Type, err)
+		return fmt.Errorf("key file %s: %s: %w", keyFile, key.Type, err)
 	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("private key of type %T cannot sign", key)
-	}
-	return signer, nil
-}
-
-// certificateForKey returns a tls.Certificate of key and the certificate
-// among certs that it belongs to, followed by the others as its chain.
-func certificateForKey(key crypto.Signer, certs []*x509.Certificate) (tls.Certificate, error) {
-	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
-	if !ok {
-		return tls.Certificate{}, fmt.Errorf("private key of type %T is not supported", key)
-	}
-	for i, leaf := range certs {
-		if !pub.Equal(leaf.PublicKey) {
-			continue
-		}
-		chain := [][]byte{leaf.Raw}
-		for j, c := range certs {
-			if j != i {
-				chain = append(chain, c.Raw)
-			}
-		}
-		return tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}, nil
+	if _, ok := k.(crypto.Signer); !ok {
+		return fmt.Errorf("key file %s: private key of type %T cannot sign", keyFile, k)
 	}
 	subject := certs[0].Subject.CommonName
 	if subject == "" {
 		subject = certs[0].Subject.String()
 	}
-	return tls.Certificate{}, fmt.Errorf("the private key does not match the certificate %q", subject)
-}
-
-// parsePKCS12ClientCertificate reads the key, leaf and chain of a PKCS#12
-// file.
-func parsePKCS12ClientCertificate(data []byte, password string) (tls.Certificate, error) {
-	if _, _, err := openPFX(data); err != nil {
-		return tls.Certificate{}, err
+	if len(certs) > 1 {
+		return fmt.Errorf("the private key does not match the certificate %q, the first of %d: the client's own certificate comes first (key file %s)", subject, len(certs), keyFile)
 	}
-	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
-	if err != nil {
-		if isPKCS12KeyMissing(err) {
-			return tls.Certificate{}, errors.New("the PKCS#12 file holds no private key (is it a truststore?)")
-		}
-		return tls.Certificate{}, pkcs12Error(err, password)
-	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return tls.Certificate{}, fmt.Errorf("private key of type %T cannot sign", key)
-	}
-	return certificateForKey(signer, append([]*x509.Certificate{leaf}, chain...))
+	return fmt.Errorf("the private key does not match the certificate %q (key file %s)", subject, keyFile)
 }

@@ -1,7 +1,12 @@
 package qrs
 
 import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io/fs"
 	"net"
@@ -10,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qrskit/qrs/internal/keystore"
 )
 
 // handshake runs a real TLS handshake in memory: a server that requires a
@@ -138,9 +145,9 @@ func TestLoadClientCertificateErrors(t *testing.T) {
 		{"key of another certificate", pki("client.pem"), pki("server.key"), "", nil, []string{"does not match", clientCAName}},
 		{"encrypted PKCS#8 key", pki("client.pem"), pki("client_key_encrypted.pem"), passPFX, nil, []string{"encrypted", "not supported", "openssl pkey"}},
 		{"encrypted legacy PEM key", pki("client.pem"), pki("client_key_encrypted_legacy.pem"), passPFX, nil, []string{"encrypted", "not supported"}},
-		{"wrong pfx password", pki("client.pfx"), "", passWrong, errWrongPassword, []string{"wrong password"}},
-		{"missing pfx password", pki("client.pfx"), "", "", errWrongPassword, []string{"none was given"}},
-		{"wrong legacy pfx password", pki("client_legacy.pfx"), "", passWrong, errWrongPassword, []string{"wrong password"}},
+		{"wrong pfx password", pki("client.pfx"), "", passWrong, keystore.ErrWrongPassword, []string{"wrong password"}},
+		{"missing pfx password", pki("client.pfx"), "", "", keystore.ErrWrongPassword, []string{"none was given"}},
+		{"wrong legacy pfx password", pki("client_legacy.pfx"), "", passWrong, keystore.ErrWrongPassword, []string{"wrong password"}},
 		{"pfx with a key file", pki("client.pfx"), pki("client_key.pem"), passPFX, nil, []string{"holds its own key"}},
 		{"truststore as pfx", pki("truststore-openssl.p12"), "", passOpenSSL, nil, []string{"no private key"}},
 		{"missing certificate file", pki("no-such-client.pem"), pki("client_key.pem"), "", fs.ErrNotExist, []string{"no-such-client.pem"}},
@@ -150,7 +157,7 @@ func TestLoadClientCertificateErrors(t *testing.T) {
 		{"JKS", pki("keystore-keytool.jks"), "", passKeytool, nil, []string{"JKS", "PKCS12"}},
 		{"empty file", pki("bad-empty.pem"), pki("client_key.pem"), "", nil, []string{"empty"}},
 		{"garbage", bogus, pki("client_key.pem"), "", nil, []string{"neither a PEM certificate nor a PKCS#12"}},
-		{"key only", pki("bad-key-only.pem"), "", "", errNoCertificate, nil},
+		{"key only", pki("bad-key-only.pem"), "", "", keystore.ErrNoCertificate, nil},
 		{"truncated pfx", pki("bad-truncated.p12"), "", passOpenSSL, nil, []string{"not a valid PKCS#12 file", "data truncated"}},
 		{"garbage pfx", pki("bad-garbage.p12"), "", passOpenSSL, nil, []string{"not a valid PKCS#12 file"}},
 	}
@@ -179,6 +186,103 @@ func TestLoadClientCertificateErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadClientCertificateKeyErrors: keys that tls.X509KeyPair refuses
+// get an error that says why.
+func TestLoadClientCertificateKeyErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, parts ...[]byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, bytes.Join(parts, nil), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	block := func(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x25519DER, err := x509.MarshalPKCS8PrivateKey(x25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, key, ca := readPKI(t, "client.pem"), readPKI(t, "client_key.pem"), readPKI(t, "ca.pem")
+	for _, tt := range []struct {
+		name, cert, key string
+		want            []string
+	}{
+		{"damaged PKCS#1 key", pki("client.pem"), write("damaged.pem", block("RSA PRIVATE KEY", []byte("not a key"))),
+			[]string{"key file", "damaged.pem: RSA PRIVATE KEY: "}},
+		{"DSA key", pki("client.pem"), write("dsa.pem", block("DSA PRIVATE KEY", []byte("not a key"))),
+			[]string{"key file", `PEM block "DSA PRIVATE KEY" is not a supported private key`}},
+		{"X25519 key", pki("client.pem"), write("x25519.pem", block("PRIVATE KEY", x25519DER)),
+			[]string{"key file", "x25519.pem: private key of type *ecdh.PrivateKey cannot sign"}},
+		{"two keys", pki("client.pem"), write("two.pem", key, readPKI(t, "client_key_pkcs8.pem")),
+			[]string{"two.pem holds 2 private keys, expected one"}},
+		{"CA before the client certificate", write("ca-first.pem", ca, client), pki("client_key.pem"),
+			[]string{`does not match the certificate "qrs test CA", the first of 2: the client's own certificate comes first`}},
+		{"CA before the client certificate, key in the file", write("ca-first-key.pem", ca, client, key), "",
+			[]string{"ca-first-key.pem: the private key does not match", "(key file " + filepath.Join(dir, "ca-first-key.pem") + ")"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadClientCertificate(tt.cert, tt.key, "")
+			if err == nil {
+				t.Fatal("LoadClientCertificate succeeded, want an error")
+			}
+			t.Log(err)
+			for _, w := range append(tt.want, "qrs: client certificate "+tt.cert+": ") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadClientCertificateChain: a PEM file with the CA after the client
+// certificate, or a byte order mark in front, gives the whole chain.
+func TestLoadClientCertificateChain(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "chain.pem")
+	data := bytes.Join([][]byte{[]byte("\xEF\xBB\xBF"), readPKI(t, "client.pem"), readPKI(t, "ca.pem")}, nil)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := LoadClientCertificate(path, pki("client_key.pem"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cert.Certificate) != 2 || cert.Leaf == nil || cert.Leaf.Subject.CommonName != clientCAName {
+		t.Fatalf("%d certificates, leaf %v; want 2, %q", len(cert.Certificate), cert.Leaf, clientCAName)
+	}
+	if cn, err := handshake(t, cert); err != nil || cn != clientCAName {
+		t.Errorf("handshake: client %q, %v; want %q", cn, err, clientCAName)
+	}
+}
+
+// TestLoadClientCertificateFIFO: a named pipe given as the certificate or
+// the key is refused before it is opened for reading, which would wait
+// for a writer forever.
+func TestLoadClientCertificateFIFO(t *testing.T) {
+	const fifo = ": is a named pipe (FIFO), not a regular file"
+	pemCert := mkfifo(t, "client.pem")
+	pfx := mkfifo(t, "client.pfx")
+	key := mkfifo(t, "client_key.pem")
+	for _, tt := range []struct{ cert, key, want string }{
+		{pemCert, pki("client_key.pem"), pemCert + fifo},
+		{pfx, "", pfx + fifo},
+		{pki("client.pem"), key, pki("client.pem") + ": key file " + key + fifo},
+	} {
+		err := returnsSoon(t, "LoadClientCertificate", func() error {
+			_, err := LoadClientCertificate(tt.cert, tt.key, passPFX)
+			return err
+		})
+		if want := "qrs: client certificate " + tt.want; err == nil || err.Error() != want {
+			t.Errorf("LoadClientCertificate(%s, %s) = %v; want %s", tt.cert, tt.key, err, want)
+		}
 	}
 }
 
