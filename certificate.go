@@ -26,8 +26,8 @@ import (
 //   - a PKCS#12 file (client.pfx, .p12) at path with keyPath empty, opened
 //     with password, which may be empty for a file exported without one.
 //
-// The key must belong to the certificate (the first one of a PEM file; any
-// one of a PKCS#12 file). Encrypted PEM keys are not supported: the error
+// The key must belong to one of the file's certificates, which becomes the
+// leaf whatever its place in the file. Encrypted PEM keys are not supported: the error
 // says how to decrypt them. What is not a regular file (a named pipe, a
 // device) is refused before anything is read. The password never appears
 // in an error.
@@ -101,10 +101,14 @@ func LoadClientCertificate(path, keyPath, password string) (tls.Certificate, err
 	return cert, nil
 }
 
-// pemKeyPair returns the tls.Certificate of certs, whose first is the leaf,
-// and the private key block key read from keyFile, paired by
-// tls.X509KeyPair.
+// pemKeyPair returns the tls.Certificate of certs and the private key block
+// key read from keyFile, paired by tls.X509KeyPair. The certificate of the
+// key goes first, as TLS sends it, wherever the file has it: bundles made
+// with the CA first have always loaded.
 func pemKeyPair(certs []*x509.Certificate, key *pem.Block, keyFile string) (tls.Certificate, error) {
+	if i := certificateOf(certs, key); i > 0 {
+		certs = append([]*x509.Certificate{certs[i]}, append(certs[:i:i], certs[i+1:]...)...)
+	}
 	// Certificates encoded again: the file may be DER, or PEM after a byte
 	// order mark, which pem.Decode does not skip.
 	var certPEM bytes.Buffer
@@ -120,6 +124,41 @@ func pemKeyPair(certs []*x509.Certificate, key *pem.Block, keyFile string) (tls.
 	return cert, nil
 }
 
+// certificateOf returns the index of the certificate whose public key is
+// key's, or -1. tls.X509KeyPair only checks the first certificate.
+func certificateOf(certs []*x509.Certificate, key *pem.Block) int {
+	k, err := parsePrivateKey(key)
+	if err != nil {
+		return -1
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return -1
+	}
+	for i, c := range certs {
+		if pub, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(signer.Public()) {
+			return i
+		}
+	}
+	return -1
+}
+
+// parsePrivateKey parses the private key of a PEM block of a form
+// LoadClientCertificate takes.
+func parsePrivateKey(key *pem.Block) (any, error) {
+	switch key.Type {
+	case "RSA PRIVATE KEY":
+		return x509.ParsePKCS1PrivateKey(key.Bytes)
+	case "EC PRIVATE KEY":
+		return x509.ParseECPrivateKey(key.Bytes)
+	case "PRIVATE KEY":
+		return x509.ParsePKCS8PrivateKey(key.Bytes)
+	}
+	return nil, errUnsupportedKey
+}
+
+var errUnsupportedKey = errors.New("unsupported private key type")
+
 // keyPairError says why tls.X509KeyPair refused key (from keyFile) for
 // certs: its errors tell neither an encrypted key nor a damaged one from
 // another certificate's.
@@ -127,19 +166,11 @@ func keyPairError(certs []*x509.Certificate, key *pem.Block, keyFile string) err
 	if key.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(key.Headers["Proc-Type"], "ENCRYPTED") {
 		return fmt.Errorf("key file %s: the private key is encrypted, which is not supported: decrypt it with `openssl pkey -in key.pem -out key-plain.pem`, or use the .pfx file with its password", keyFile)
 	}
-	var k any
-	var err error
-	switch key.Type {
-	case "RSA PRIVATE KEY":
-		k, err = x509.ParsePKCS1PrivateKey(key.Bytes)
-	case "EC PRIVATE KEY":
-		k, err = x509.ParseECPrivateKey(key.Bytes)
-	case "PRIVATE KEY":
-		k, err = x509.ParsePKCS8PrivateKey(key.Bytes)
-	default:
+	k, err := parsePrivateKey(key)
+	switch {
+	case errors.Is(err, errUnsupportedKey):
 		return fmt.Errorf("key file %s: PEM block %q is not a supported private key (PKCS#1 RSA PRIVATE KEY, PKCS#8 PRIVATE KEY or EC PRIVATE KEY)", keyFile, key.Type)
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("key file %s: %s: %w", keyFile, key.Type, err)
 	}
 	if _, ok := k.(crypto.Signer); !ok {
@@ -150,7 +181,7 @@ func keyPairError(certs []*x509.Certificate, key *pem.Block, keyFile string) err
 		subject = certs[0].Subject.String()
 	}
 	if len(certs) > 1 {
-		return fmt.Errorf("the private key does not match the certificate %q, the first of %d: the client's own certificate comes first (key file %s)", subject, len(certs), keyFile)
+		return fmt.Errorf("the private key matches none of the %d certificates (the first is %q; key file %s)", len(certs), subject, keyFile)
 	}
 	return fmt.Errorf("the private key does not match the certificate %q (key file %s)", subject, keyFile)
 }
