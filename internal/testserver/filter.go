@@ -481,6 +481,12 @@ func parseNumber(w string) (Literal, bool) {
 	if err != nil || math.IsInf(f, 0) {
 		return Literal{}, false
 	}
+	// A float keeps the sign of -0 (and of a negative underflow), which
+	// would print as "-0" and re-parse as the integer 0: the filter
+	// language has one zero, so the literal holds +0.
+	if f == 0 {
+		f = 0
+	}
 	l := Literal{Kind: LitNumber, Num: f}
 	if !hasDot {
 		if i, err := strconv.ParseInt(w, 10, 64); err == nil {
