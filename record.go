@@ -220,8 +220,15 @@ func nextMember(dec *jsontext.Decoder) (name []byte, more bool, err error) {
 	return u, true, nil
 }
 
-// readString reads a string, or null as "".
-func readString(dec *jsontext.Decoder) (string, error) {
+// readString reads a string, or null as "". Invalid UTF-8 is replaced,
+// as the reflective decoder does.
+func readString(dec *jsontext.Decoder) (string, error) { return readText(dec, false) }
+
+// readID reads an id: a string, or null as "". Invalid UTF-8 is an error,
+// not replaced: ids that differ only there would become one.
+func readID(dec *jsontext.Decoder) (string, error) { return readText(dec, true) }
+
+func readText(dec *jsontext.Decoder, strict bool) (string, error) {
 	v, err := dec.ReadValue()
 	if err != nil {
 		return "", err
@@ -237,30 +244,9 @@ func readString(dec *jsontext.Decoder) (string, error) {
 		return string(raw), nil
 	}
 	// The decoder has checked the syntax, so the only error left is invalid
-	// UTF-8, which is allowed and replaced, as the reflective decoder does.
-	u, _ := jsontext.AppendUnquote(nil, v)
-	return string(u), nil
-}
-
-// readID reads an id: a string, or null as "". Invalid UTF-8 is an error,
-// not replaced: ids that differ only there would become one.
-func readID(dec *jsontext.Decoder) (string, error) {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return "", err
-	}
-	switch k := v.Kind(); k {
-	case '"':
-	case 'n':
-		return "", nil
-	default:
-		return "", wrongKind(k, "a string")
-	}
-	if raw := v[1 : len(v)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw), nil
-	}
+	// UTF-8, which AppendUnquote replaces.
 	u, err := jsontext.AppendUnquote(nil, v)
-	if err != nil || !utf8.Valid(u) {
+	if strict && (err != nil || !utf8.Valid(u)) {
 		return "", errors.New("an id that is not valid UTF-8")
 	}
 	return string(u), nil
