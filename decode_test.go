@@ -114,15 +114,15 @@ func TestSheetRecordMatchesSheet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sheets, err := decodeAll[Sheet](data)
+		got, err := decodeAll[Sheet](data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(recs) != len(sheets) || len(recs) == 0 {
-			t.Fatalf("%s: %d records, %d sheets", name, len(recs), len(sheets))
+		if len(recs) != len(got) || len(recs) == 0 {
+			t.Fatalf("%s: %d records, %d got", name, len(recs), len(got))
 		}
 		for i := range recs {
-			if diff := sameRecord(recs[i], sheets[i]); diff != "" {
+			if diff := sameRecord(recs[i], got[i]); diff != "" {
 				t.Errorf("%s item %d: %s", name, i, diff)
 			}
 		}
@@ -188,15 +188,15 @@ func FuzzDecodeListing(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		apps, errApps := decodeAll[App](data)
 		_, _ = apps, errApps
-		sheets, errSheets := decodeAll[Sheet](data)
+		whole, errSheets := decodeAll[Sheet](data)
 		recs, errRecs := decodeAll[sheetRecord](data)
 		if errSheets == nil && errRecs == nil {
 			// Both readers accept it: they must agree.
-			if len(sheets) != len(recs) {
-				t.Fatalf("%d sheets, %d records", len(sheets), len(recs))
+			if len(whole) != len(recs) {
+				t.Fatalf("%d whole, %d records", len(whole), len(recs))
 			}
 			for i := range recs {
-				if diff := sameRecord(recs[i], sheets[i]); diff != "" {
+				if diff := sameRecord(recs[i], whole[i]); diff != "" {
 					t.Fatalf("item %d: %s", i, diff)
 				}
 			}

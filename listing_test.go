@@ -203,7 +203,7 @@ func collectVizErr(seq func(func(qrs.Visualization, error) bool)) ([]qrs.Visuali
 }
 
 // user is a caller's own type for the generic listing.
-type user struct {
+type siteUser struct {
 	ID         string
 	UserID     string
 	Directory  string `json:"userDirectory"`
@@ -217,8 +217,8 @@ type user struct {
 func TestGenericList(t *testing.T) {
 	site := testserver.Generate(testserver.GenConfig{Seed: 35, Apps: 10, Sheets: 100, Users: 120})
 	srv, c := startSite(t, testserver.Config{Site: site})
-	var got []user
-	for u, err := range qrs.List[user](t.Context(), c, "/qrs/user/full", &qrs.ListOptions{Filter: "userDirectory ne 'nobody'", OrderBy: "userId asc"}) {
+	var got []siteUser
+	for u, err := range qrs.List[siteUser](t.Context(), c, "/qrs/user/full", &qrs.ListOptions{Filter: "userDirectory ne 'nobody'", OrderBy: "userId asc"}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,12 +241,12 @@ func TestGenericList(t *testing.T) {
 	}
 	// Breaking out stops the listing; an error comes once, last.
 	srv.ResetLog()
-	for range qrs.List[user](t.Context(), c, "/qrs/user/full", nil) {
+	for range qrs.List[siteUser](t.Context(), c, "/qrs/user/full", nil) {
 		break
 	}
 	srv.AddFault(testserver.Fault{Path: "/qrs/user/full", TruncateAfterBytes: 3000})
 	n, errs := 0, 0
-	for _, err := range qrs.List[user](t.Context(), c, "/qrs/user/full", nil) {
+	for _, err := range qrs.List[siteUser](t.Context(), c, "/qrs/user/full", nil) {
 		if errs > 0 {
 			t.Fatal("an item after the error")
 		}

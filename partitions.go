@@ -159,8 +159,8 @@ func (c *Client) appIDs(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// batch is the outcome of one partition: its sheets, or an error.
-type batch[T any] struct {
+// batchResult is the outcome of one partition: its sheets, or an error.
+type batchResult[T any] struct {
 	sheets []T
 	err    error
 }
@@ -230,9 +230,9 @@ func (pt *partitioner[T, P]) round(ctx context.Context, ids []string, yield func
 	conc := pt.p.concurrency()
 	// slots bounds the batches fetched or waiting to be yielded.
 	slots := make(chan struct{}, conc)
-	results := make([]chan batch[T], len(batches))
+	results := make([]chan batchResult[T], len(batches))
 	for i := range results {
-		results[i] = make(chan batch[T], 1)
+		results[i] = make(chan batchResult[T], 1)
 	}
 	wg.Add(1)
 	go func() {
@@ -252,7 +252,7 @@ func (pt *partitioner[T, P]) round(ctx context.Context, ids []string, yield func
 	}()
 	var zero T
 	for i := range batches {
-		var b batch[T]
+		var b batchResult[T]
 		select {
 		case b = <-results[i]:
 		case <-ctx.Done():
@@ -278,29 +278,29 @@ func (pt *partitioner[T, P]) round(ctx context.Context, ids []string, yield func
 // request: WithRetries(n) means at most n+1 requests for the batch,
 // whatever failed. It checks that each item is a sheet of one of the
 // batch's apps, and keeps each sheet once.
-func (pt *partitioner[T, P]) fetch(ctx context.Context, apps []string, maxBody int64) batch[T] {
+func (pt *partitioner[T, P]) fetch(ctx context.Context, apps []string, maxBody int64) batchResult[T] {
 	c := pt.c
 	r := &request{path: objectPath, query: pt.opts.query(sheetFilter + " and (" + idFilter("app.id", apps) + ")"), maxBody: maxBody}
 	b := newBudget(c.cfg.retries)
 	ctx = withBudget(ctx, b)
 	for attempt := 0; ; attempt++ {
-		sheets, err := collect(list[T](ctx, c, r))
+		got, err := collect(list[T](ctx, c, r))
 		if err == nil {
-			sheets, err = checkBatch[T, P](sheets, apps)
+			got, err = checkBatch[T, P](got, apps)
 			if err == nil {
-				return batch[T]{sheets: sheets}
+				return batchResult[T]{sheets: got}
 			}
-			return batch[T]{err: err}
+			return batchResult[T]{err: err}
 		}
 		if ctx.Err() != nil {
-			return batch[T]{err: ctx.Err()}
+			return batchResult[T]{err: ctx.Err()}
 		}
 		if !brokeOff(err) || !b.take() {
-			return batch[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
+			return batchResult[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
 		}
 		c.cfg.logger.Warn("qrs: fetching a partition again", "attempt", attempt+1, "error", err.Error())
 		if sleep(ctx, backoff(c.cfg.retryWait, c.cfg.retryMax, attempt, nil)) != nil {
-			return batch[T]{err: ctx.Err()}
+			return batchResult[T]{err: ctx.Err()}
 		}
 	}
 }
@@ -320,15 +320,15 @@ func brokeOff(err error) bool {
 func checkBatch[T any, P interface {
 	*T
 	appObject
-}](sheets []T, apps []string) ([]T, error) {
+}](items []T, apps []string) ([]T, error) {
 	inBatch := make(map[string]bool, len(apps))
 	for _, id := range apps {
 		inBatch[strings.ToLower(id)] = true
 	}
-	seen := make(map[string]bool, len(sheets))
-	out := sheets[:0]
-	for i := range sheets {
-		o := P(&sheets[i])
+	seen := make(map[string]bool, len(items))
+	out := items[:0]
+	for i := range items {
+		o := P(&items[i])
 		if err := checkSheet(o, i+1); err != nil {
 			return nil, err
 		}
@@ -340,7 +340,7 @@ func checkBatch[T any, P interface {
 			continue // sent twice: keep it once
 		}
 		seen[o.objectID()] = true
-		out = append(out, sheets[i])
+		out = append(out, items[i])
 	}
 	return out, nil
 }

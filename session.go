@@ -29,17 +29,17 @@ type session struct {
 	gate chan struct{}
 
 	mu      sync.Mutex
-	cookies map[string]cookie
+	cookies map[string]storedCookie
 	gen     uint64 // counts the changes of the session cookie
 }
 
-type cookie struct {
+type storedCookie struct {
 	value   string
 	expires time.Time // zero: until the session ends
 }
 
 func newSession() *session {
-	return &session{gate: make(chan struct{}, 1), cookies: map[string]cookie{}}
+	return &session{gate: make(chan struct{}, 1), cookies: map[string]storedCookie{}}
 }
 
 // A ticket is what a request carries of the session: its Cookie header,
@@ -154,7 +154,7 @@ func (s *session) keep(resp *http.Response, gen uint64) {
 		if old, ok := s.cookies[ck.Name]; sess && (!ok || old.value != ck.Value) {
 			s.gen++
 		}
-		s.cookies[ck.Name] = cookie{value: ck.Value, expires: expires}
+		s.cookies[ck.Name] = storedCookie{value: ck.Value, expires: expires}
 	}
 }
 
@@ -179,7 +179,7 @@ func limitFor(sess bool) int {
 func (s *session) set(name, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cookies[name] = cookie{value: value}
+	s.cookies[name] = storedCookie{value: value}
 	s.gen++
 }
 
