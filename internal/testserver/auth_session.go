@@ -74,8 +74,12 @@ func (s *Server) NewSession(user string) (name, value string, err error) {
 }
 
 // refuse notes in the request log why the proxy did not authenticate the
-// request; the first reason stays.
+// request; the first reason stays. A nil entry (a caller without one)
+// notes nothing.
 func (s *Server) refuse(entry *Request, why string) {
+	if entry == nil {
+		return
+	}
 	s.mu.Lock()
 	if entry.AuthError == "" {
 		entry.AuthError = why
