@@ -5,8 +5,9 @@
 // It behaves as /work/shared/QRS.md describes real servers, not as a client
 // would find convenient: every /qrs call needs a matching xrfkey; header
 // authentication creates a session cookie named after the virtual proxy and
-// caps sessions per user; failed authentication is a redirect, a 401 or an
-// HTML page with 200; /full listings cannot be paged, honour filter and
+// caps sessions per user, as the JWT and Windows modes do (JWTAuth,
+// WindowsAuth: the Windows mode's NTLM is checked by a real verifier);
+// failed authentication is a redirect, a 401 or an HTML page with 200; /full listings cannot be paged, honour filter and
 // orderby, and are streamed; URLs beyond the http.sys limit get 414. Faults
 // (status codes, Retry-After, resets, truncated JSON, stalls, slow bodies)
 // can be queued per request.
@@ -30,6 +31,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,6 +100,29 @@ type Config struct {
 	// active in parallel (the hub's message since June 2019; the status an
 	// API client sees is unverified).
 	MaxSessionsPerUser int
+	// JWT makes the virtual proxy a JWT one (see [JWTAuth]). It excludes
+	// Header, Windows and ClientCert.
+	JWT *JWTAuth
+	// Windows makes the virtual proxy authenticate with Windows through an
+	// authentication module on a port of its own (see [WindowsAuth]). It
+	// excludes Header, JWT and ClientCert.
+	Windows *WindowsAuth
+	// AllowedHosts is the virtual proxy's host allow list: a request whose
+	// host (without the port, compared without regard to case) is not in
+	// it gets 403. nil allows every host. Not used in ClientCert mode,
+	// which has no proxy.
+	AllowedHosts []string
+	// Unlinked makes the virtual proxy one that no proxy service is linked
+	// to: every request under its prefix gets a styled HTML 400. Not used
+	// in ClientCert mode.
+	Unlinked bool
+	// IgnoreStaleCookies makes the proxy treat a session cookie of a
+	// session it no longer knows (see [Server.ExpireSessions]) as no
+	// cookie: the request authenticates afresh, or is answered as an
+	// unauthenticated one (AuthFailure, or Windows mode's redirect).
+	// Default: such a request gets 500 "Authentication error: Restart the
+	// browser."
+	IgnoreStaleCookies bool
 	// ErrorLog receives net/http's errors (TLS handshake failures, ...).
 	// Default: discarded.
 	ErrorLog *log.Logger
@@ -123,6 +148,13 @@ type Request struct {
 	OutsidePrefix bool
 	// User is the authenticated user, DIR\user, if any.
 	User string
+	// AuthError says why the proxy refused to authenticate the request,
+	// in the test server's words (a real proxy tells nobody): "" when it
+	// did not refuse.
+	AuthError string
+	// Module is true for a request to the Windows authentication module
+	// (see [WindowsAuth]) rather than to the proxy.
+	Module bool
 	// Fault is true when a queued fault applied to the request.
 	Fault bool
 	// Done is true once the server has finished with the request; Status
@@ -141,6 +173,10 @@ type Server struct {
 	ln         net.Listener
 	srv        *http.Server
 	url        string
+	jwt        *jwtVerifier  // JWT mode
+	win        *windowsProxy // Windows mode
+	module     *authModule   // Windows mode's authentication module
+	skew       atomic.Int64  // nanoseconds added to the clock, for tests
 
 	mu       sync.Mutex
 	log      []*Request
@@ -171,6 +207,9 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.Header != "" && !validHeaderName(cfg.Header) {
 		return nil, fmt.Errorf("testserver: bad header name %q", cfg.Header)
+	}
+	if err := checkProxyModes(&cfg); err != nil {
+		return nil, err
 	}
 	for _, u := range cfg.Users {
 		if d, id, ok := strings.Cut(u, `\`); !ok || d == "" || id == "" || strings.Contains(id, `\`) {
@@ -212,6 +251,9 @@ func Start(cfg Config) (*Server, error) {
 	if len(cfg.About) > 0 {
 		s.about = append([]byte(nil), cfg.About...)
 	}
+	if err := s.initProxyModes(); err != nil {
+		return nil, err
+	}
 	ca, err := newAuthority()
 	if err != nil {
 		return nil, err
@@ -222,9 +264,10 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("testserver: listen: %w", err)
 	}
 	scheme := "http"
+	var tlsCfg *tls.Config
 	if !cfg.PlainHTTP {
 		scheme = "https"
-		tlsCfg, err := s.tlsConfig()
+		tlsCfg, err = s.tlsConfig()
 		if err != nil {
 			ln.Close()
 			return nil, err
@@ -238,6 +281,10 @@ func Start(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		MaxHeaderBytes:    max(1<<20, 4*cfg.MaxURLLength),
 		ErrorLog:          cfg.ErrorLog,
+	}
+	if err := s.startModule(tlsCfg); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -299,6 +346,7 @@ func (s *Server) Close() {
 	close(s.closing)
 	s.mu.Unlock()
 	_ = s.srv.Close()
+	s.closeModule()
 	s.mu.Lock()
 	for c := range s.hijacked {
 		_ = c.Close()
@@ -359,7 +407,8 @@ func (s *Server) Sessions() int {
 
 // ExpireSessions forgets every session, as a proxy restart or timeout
 // does: a request with an old cookie then gets 500 "Authentication error:
-// Restart the browser."
+// Restart the browser.", or is treated as one without a cookie
+// (Config.IgnoreStaleCookies).
 func (s *Server) ExpireSessions() {
 	s.mu.Lock()
 	s.sessions = map[string]string{}
@@ -369,14 +418,9 @@ func (s *Server) ExpireSessions() {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		writeText(w, http.StatusServiceUnavailable, "closing")
+	if !s.enter(w) {
 		return
 	}
-	s.inflight.Add(1)
-	s.mu.Unlock()
 	defer s.inflight.Done()
 
 	entry := s.record(r)
@@ -446,6 +490,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(out, r, entry)
 }
 
+// enter admits a request unless the server is closing (then it answers
+// 503); the caller must call s.inflight.Done when it is through.
+func (s *Server) enter(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.inflight.Add(1)
+	}
+	s.mu.Unlock()
+	if closed {
+		writeText(w, http.StatusServiceUnavailable, "closing")
+	}
+	return !closed
+}
+
 // record logs the request on arrival.
 func (s *Server) record(r *http.Request) *Request {
 	rawQuery, _, _ := strings.Cut(r.URL.RawQuery, "#")
@@ -494,7 +553,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry *Request) {
 		writeBody(w, http.StatusOK, "text/html; charset=utf-8", loginPage)
 		return
 	}
-	user, ok := s.authenticate(w, r)
+	user, ok := s.authenticate(w, r, entry)
 	if !ok {
 		return
 	}
@@ -537,16 +596,20 @@ func xrfOK(r *http.Request, entry *Request) bool {
 
 // authenticate identifies the user, creating a session where the proxy
 // would, or writes the proxy's refusal and returns false.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
-	switch {
-	case s.cfg.ClientCert:
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, entry *Request) (string, bool) {
+	if s.cfg.ClientCert {
 		user, ok := parseQlikUser(r.Header.Get("X-Qlik-User"))
 		if !ok || !s.allowed(user) {
+			s.refuse(entry, "no valid X-Qlik-User header, or a user not allowed")
 			writeText(w, http.StatusUnauthorized, "Unauthorized")
 			return "", false
 		}
 		return user, true
-	case s.cfg.Header == "":
+	}
+	if !s.admit(w, r, entry) {
+		return "", false
+	}
+	if !s.hasSessions() {
 		return "", true
 	}
 	if c, err := r.Cookie(s.cookieName); err == nil {
@@ -556,28 +619,29 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		if known {
 			return user, true
 		}
-		writeText(w, http.StatusInternalServerError, AuthErrorBody)
-		return "", false
+		if !s.cfg.IgnoreStaleCookies {
+			s.refuse(entry, "session cookie of an unknown session")
+			writeText(w, http.StatusInternalServerError, AuthErrorBody)
+			return "", false
+		}
 	}
-	user, ok := s.headerUser(r)
+	var user string
+	var ok bool
+	switch {
+	case s.jwt != nil:
+		user, ok = s.jwtUser(w, r, entry)
+	case s.win != nil:
+		user, ok = s.windowsUser(w, r, entry)
+	default:
+		if user, ok = s.headerUser(r); !ok {
+			s.refuse(entry, "no valid authentication header, or a user not allowed")
+			s.unauthenticated(w, r)
+		}
+	}
 	if !ok {
-		s.unauthenticated(w, r)
 		return "", false
 	}
-	id := newGUID()
-	key := strings.ToLower(user)
-	s.mu.Lock()
-	if s.perUser[key] >= s.cfg.MaxSessionsPerUser {
-		s.mu.Unlock()
-		writeBody(w, http.StatusForbidden, "text/html; charset=utf-8", tooManySessionsPage)
-		return "", false
-	}
-	s.sessions[id] = user
-	s.perUser[key]++
-	s.created++
-	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: id, Path: "/", HttpOnly: true, Secure: !s.cfg.PlainHTTP})
-	return user, true
+	return user, s.openSession(w, user, entry)
 }
 
 // headerUser reads the authentication header: US-ASCII, DIR\user for a
@@ -653,14 +717,19 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request) {
 	case AuthHTML200:
 		writeBody(w, http.StatusOK, "text/html; charset=utf-8", loginPage)
 	default:
-		scheme := "https"
-		if s.cfg.PlainHTTP {
-			scheme = "http"
-		}
-		loc := scheme + "://" + r.Host + s.prefix + "/internal_forms_authentication/?targetId=" + newGUID()
-		w.Header().Set("Location", loc)
-		writeBody(w, http.StatusFound, "", "")
+		s.redirectToLogin(w, r)
 	}
+}
+
+// redirectToLogin answers 302 to the forms login page.
+func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	scheme := "https"
+	if s.cfg.PlainHTTP {
+		scheme = "http"
+	}
+	loc := scheme + "://" + r.Host + s.prefix + "/internal_forms_authentication/?targetId=" + newGUID()
+	w.Header().Set("Location", loc)
+	writeBody(w, http.StatusFound, "", "")
 }
 
 func newGUID() string {
