@@ -13,14 +13,14 @@ import (
 	"strings"
 )
 
-// NewClient returns a Client for the connection's site, with the options
+// NewClient returns a [Client] for the connection's site, with the options
 // its parameters stand for, followed by opts (which therefore win):
-// WithHeaderAuth(AuthKey, AuthValue) when they are set; the truststore's
-// certificates, read now (LoadTrustStore, WithRootCAs); WithInsecureSkipVerify
-// when BypassCertificateValidation is set; WithProxy with the proxy's
-// scheme, host, port and login when ProxyHost is set (otherwise the
-// environment decides); and WithConnectionCode(Code). Enabled is not
-// looked at.
+// [WithHeaderAuth](AuthKey, AuthValue) when they are set; the truststore's
+// certificates, read now ([LoadTrustStore], [WithRootCAs]);
+// [WithInsecureSkipVerify] when BypassCertificateValidation is set;
+// [WithProxy] with the proxy's scheme, host, port and login when ProxyHost
+// is set (otherwise the environment decides); and
+// [WithConnectionCode](Code). Enabled is not looked at.
 //
 // Errors about the connection's own parameters (an unreadable truststore,
 // a wrong truststore password, an invalid setting of a Connection built in

@@ -14,9 +14,9 @@ import (
 // ConnectorID is the connector_id of Qlik Sense connection files.
 const ConnectorID = "qlik-sense"
 
-// ErrOtherConnector is matched (with errors.Is) by the error of
-// LoadConnection and ParseConnection for a well-formed file whose
-// connector_id names another connector than ConnectorID, so that a program
+// ErrOtherConnector is matched (with [errors.Is]) by the error of
+// [LoadConnection] and [ParseConnection] for a well-formed file whose
+// connector_id names another connector than [ConnectorID], so that a program
 // reading a folder of connections of several connectors can skip those
 // files and still report broken ones. The error's message names the file,
 // the position and the connector (when the file writes it out rather than
@@ -26,12 +26,12 @@ var ErrOtherConnector = errors.New("qrs: the connection file is for another conn
 // Connection holds every parameter of a Qlik Sense connection file, the
 // HOCON file that catalog administrators write (see
 // connection.conf.template at the root of the module for the format and
-// the meaning of each key). LoadConnection reads and checks one;
-// Connection.NewClient makes a Client from it. A program may also fill a
+// the meaning of each key). [LoadConnection] reads and checks one;
+// [Connection.NewClient] makes a [Client] from it. A program may also fill a
 // Connection itself.
 //
 // The secrets (AuthValue, TrustStorePassword, ProxyPassword) are of type
-// Secret, so that printing, logging or encoding a Connection never shows
+// [Secret], so that printing, logging or encoding a Connection never shows
 // them; String, GoString and JSON encoding are safe to use in logs.
 type Connection struct {
 	// Path is the file the connection was read from ("" when built in code).

@@ -29,10 +29,10 @@ func LoadConnection(path string) (*Connection, error) {
 	return ParseConnection(path, src, os.LookupEnv)
 }
 
-// ParseConnection reads and checks the connection file src, naming it
-// filename in errors (and resolving a relative truststore path against
-// filename's folder). env looks up the environment variables of
-// substitutions (nil: none).
+// ParseConnection reads and checks the connection file src into a
+// [Connection], naming it filename in errors (and resolving a relative
+// truststore path against filename's folder). env looks up the environment
+// variables of substitutions (nil: none).
 //
 // The syntax is the strict subset of HOCON that connection files use:
 // comments (# and //), key = value or key : value, nested blocks and dotted

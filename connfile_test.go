@@ -490,7 +490,8 @@ func TestParseConnectionOtherConnector(t *testing.T) {
 }
 
 // FuzzParseConnection checks that no input panics or takes long, that
-// every error starts with "qrs: " and holds no value of the environment
+// every error starts with "qrs: ", is of at most 21 lines of at most 1000
+// bytes (20 problems and their count) and holds no value of the environment
 // that the input does not hold itself, and that an accepted Connection
 // makes a Client.
 func FuzzParseConnection(f *testing.F) {
@@ -520,9 +521,16 @@ func FuzzParseConnection(f *testing.F) {
 			if c != nil {
 				t.Fatalf("ParseConnection returned a Connection with the error %v", err)
 			}
-			for _, line := range strings.Split(err.Error(), "\n") {
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) > 21 {
+				t.Fatalf("the error has %d lines, more than 20 problems and their count", len(lines))
+			}
+			for _, line := range lines {
 				if !strings.HasPrefix(line, "qrs: ") {
-					t.Fatalf("error line %q does not start with qrs: ", line)
+					t.Fatalf("error line %.300q does not start with qrs: ", line)
+				}
+				if len(line) > 1000 {
+					t.Fatalf("error line of %d bytes: %.300q...", len(line), line)
 				}
 			}
 			for _, secret := range []string{connEnvUser, connTSPass, connProxyPass} {
