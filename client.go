@@ -80,50 +80,6 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// parseBaseURL checks and normalises the site's address: http or https, a
-// host, no query, credentials or fragment; slashes in the prefix folded.
-func parseBaseURL(s string) (*url.URL, error) {
-	shown := strconv.Quote(s)
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		shown = strconv.Quote("…" + s[i:]) // never echo what may be credentials
-	}
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		// url's own words quote the offending part, which may be a secret.
-		return nil, fmt.Errorf("qrs: base URL %s cannot be parsed: %s", shown, quotedText.ReplaceAllString(unwrapURLError(err).Error(), ""))
-	}
-	if u.User != nil {
-		return nil, errors.New("qrs: base URL: credentials in the URL are not supported; use WithHeaderAuth or a client certificate")
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("qrs: base URL %s: the scheme must be https (or http), as in https://qlik.example.com/prefix", shown)
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("qrs: base URL %s has no host", shown)
-	}
-	if p := u.Port(); p != "" && !validPort(p) {
-		return nil, fmt.Errorf("qrs: base URL %s: port %q must be a number from 1 to 65535", shown, p)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, fmt.Errorf("qrs: base URL %s must not have a query or fragment: give https://host[:port][/prefix]", shown)
-	}
-	var segs []string
-	for _, seg := range strings.Split(u.Path, "/") {
-		if seg != "" {
-			segs = append(segs, seg)
-		}
-	}
-	if n := len(segs); n > 0 && strings.EqualFold(segs[n-1], "qrs") {
-		return nil, fmt.Errorf("qrs: base URL %s ends in /qrs: give the site's address without it (https://host[:port][/prefix])", shown)
-	}
-	u.Path = ""
-	u.RawPath = ""
-	if len(segs) > 0 {
-		u.Path = "/" + strings.Join(segs, "/")
-	}
-	return u, nil
-}
-
 // BaseURL returns the site's address as the Client uses it: scheme, host
 // and virtual proxy prefix, without a trailing slash.
 func (c *Client) BaseURL() string { return c.baseStr }

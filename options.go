@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -208,20 +207,6 @@ func WithConnectionCode(code string) Option {
 	}
 }
 
-// validCode reports whether code can stand as the first segment of a key
-// and be read back by a person: printable, without surrounding spaces.
-func validCode(code string) error {
-	if strings.TrimSpace(code) != code {
-		return fmt.Errorf("code %q has leading or trailing spaces", code)
-	}
-	for _, r := range code {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("code %q has a control character", code)
-		}
-	}
-	return nil
-}
-
 // WithTimeout limits each request, from sending it to the end of its body.
 // Listings of large sites take minutes, so prefer a context deadline for
 // the whole job and WithIdleTimeout for hung servers.
@@ -303,43 +288,4 @@ func WithLogger(l *slog.Logger) Option {
 		c.logger = l
 		return nil
 	}
-}
-
-// validHeaderName reports whether s is an HTTP token (RFC 9110).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// invalidHeaderValue returns the index of the first byte of s that is not
-// printable US-ASCII (space and tab allowed), or -1.
-func invalidHeaderValue(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t') || c >= 0x7f {
-			return i
-		}
-	}
-	return -1
-}
-
-func validPort(p string) bool {
-	n := 0
-	for _, r := range p {
-		if r < '0' || r > '9' || n > 65535 {
-			return false
-		}
-		n = n*10 + int(r-'0')
-	}
-	return p != "" && n >= 1 && n <= 65535
 }

@@ -39,12 +39,12 @@ func TestNewClientRejects(t *testing.T) {
 		opts []Option
 		want string
 	}{
-		{"no scheme", "qlik.example.com/hdr", nil, "scheme must be https"},
-		{"ftp", "ftp://qlik.example.com", nil, "scheme must be https"},
+		{"no scheme", "qlik.example.com/hdr", nil, "must start with https://"},
+		{"ftp", "ftp://qlik.example.com", nil, "must start with https://"},
 		{"no host", "https:///hdr", nil, "has no host"},
 		{"query", "https://q.example.com/hdr?x=1", nil, "must not have a query"},
-		{"credentials", "https://u:topsecret@q.example.com", nil, "credentials in the URL"},
-		{"credentials and scheme", "ftp://u:topsecret@q.example.com", nil, "credentials in the URL"},
+		{"credentials", "https://u:topsecret@q.example.com", nil, "has credentials"},
+		{"credentials and scheme", "ftp://u:topsecret@q.example.com", nil, "has credentials"},
 		{"credentials unparsable", "https://u:top%zzsecret@q.example.com", nil, "cannot be parsed"},
 		{"ends in qrs", "https://q.example.com/hdr/qrs/", nil, "ends in /qrs"},
 		{"bad port", "https://q.example.com:99999", nil, "port"},
@@ -103,19 +103,6 @@ func TestClientPrintsNoSecret(t *testing.T) {
 			if strings.Contains(s, secret) {
 				t.Errorf("printed client %q contains %q", s, secret)
 			}
-		}
-	}
-}
-
-func TestValidHeaderValue(t *testing.T) {
-	for _, ok := range []string{`CORP\svc`, "svc", "a b\tc", `DOMAIN\user.name-1`} {
-		if i := invalidHeaderValue(ok); i != -1 {
-			t.Errorf("invalidHeaderValue(%q) = %d, want -1", ok, i)
-		}
-	}
-	for _, bad := range []string{"a\x00", "a\x7f", "é", "a\r"} {
-		if i := invalidHeaderValue(bad); i < 0 {
-			t.Errorf("invalidHeaderValue(%q) = -1, want an index", bad)
 		}
 	}
 }

@@ -23,11 +23,13 @@ import (
 
 	"github.com/qrskit/qrs"
 	"github.com/qrskit/qrs/internal/cli"
+	"github.com/qrskit/qrs/internal/hocon"
+	"github.com/qrskit/qrs/internal/regfile"
 )
 
-// hashLimit is how much of a file is hashed: connection files are smaller
-// (LoadConnection refuses more than 1 MiB), and the size tells the rest.
-const hashLimit = 1<<20 + 1
+// readLimit is the most of a file that is read for its hash:
+// LoadConnection's limit, beyond which the file is an error anyway.
+const readLimit = hocon.MaxSize
 
 // event is a line of the output of -watch, among the items; the synopsis
 // documents each kind.
@@ -241,17 +243,14 @@ func fileFingerprint(path string) (fingerprint, bool) {
 		return fingerprint{}, false
 	}
 	fp := fingerprint{present: true, size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	file, err := os.Open(path)
+	// Read as LoadConnection reads: a named pipe, which a plain open
+	// would wait on forever, is refused, and LoadConnection says so.
+	data, err := regfile.Read(path, readLimit)
 	if err != nil {
 		fp.err = err.Error()
 		return fp, true
 	}
-	defer file.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(file, hashLimit)); err != nil {
-		fp.err = err.Error()
-	}
-	h.Sum(fp.hash[:0])
+	fp.hash = sha256.Sum256(data)
 	return fp, true
 }
 

@@ -160,6 +160,13 @@ func (p *parser) errf(format string, args ...any) *Error {
 }
 
 func (p *parser) errAt(pos Pos, format string, args ...any) *Error {
+	// The strings are names from the file (keys, substitutions): clipped,
+	// so that a key of a megabyte does not make a message of megabytes.
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = Clip(s)
+		}
+	}
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Pos is a position in a file: 1-based line and column, columns counted in characters.
@@ -150,6 +151,23 @@ func renderKey(k string) string {
 		}
 	}
 	return k
+}
+
+// maxShown is the most bytes of a name that Clip keeps.
+const maxShown = 80
+
+// Clip returns s, a key or another name that a message repeats from a file,
+// cut to at most 80 bytes (at a character boundary) and ended with "…" when
+// it was longer, so that no input makes a huge message.
+func Clip(s string) string {
+	if len(s) <= maxShown {
+		return s
+	}
+	cut := maxShown
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // RenderPath joins key segments into a dotted path, quoting segments that need it.

@@ -392,3 +392,19 @@ func TestValueAccessors(t *testing.T) {
 		t.Errorf("Kind(0) = %s", got)
 	}
 }
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"proxy.hostname", "proxy.hostname"},
+		{strings.Repeat("k", 80), strings.Repeat("k", 80)},
+		{strings.Repeat("k", 81), strings.Repeat("k", 80) + "…"},
+		{"k" + long, "k" + long[:78] + "…"}, // cut before the character that byte 80 is inside
+		{long, long[:80] + "…"},
+	} {
+		if got := Clip(tc.in); got != tc.want {
+			t.Errorf("Clip(%.20q...) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
