@@ -1,12 +1,9 @@
 package qrs
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
 )

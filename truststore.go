@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -181,14 +180,3 @@ func storeExtension(t StoreType) string {
 // maxStoreFileSize bounds what is read of a truststore, certificate or key
 // file: they are kilobytes (Java's whole cacerts is about 200 KiB).
 const maxStoreFileSize = 16 << 20
-
-// unwrapPathError drops the operation and path from an *fs.PathError,
-// keeping the cause (which still matches fs.ErrNotExist and friends).
-// LoadConnection uses it; regfile.Read does the same for the files here.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
