@@ -1,7 +1,6 @@
 package qrs_test
 
 import (
-	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -15,25 +14,16 @@ import (
 // testdata/pki, client certificates required, X-Qlik-User read.
 func startRepository(t *testing.T) *testserver.Server {
 	t.Helper()
-	serverCert, err := tls.LoadX509KeyPair("testdata/pki/server.pem", "testdata/pki/server.key")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clientCAs, err := qrs.LoadTrustStore("testdata/pki/root.pem", "", qrs.StoreAuto)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := testserver.Start(testserver.Config{
+	srv, _ := startSite(t, testserver.Config{
 		ClientCert:  true,
 		ClientCAs:   clientCAs,
-		Certificate: &serverCert,
+		Certificate: pkiServerCert(t),
 		Users:       []string{`INTERNAL\sa_repository`},
-		Site:        loadSite(t, "testdata/qrs"),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
 	return srv
 }
 

@@ -17,55 +17,6 @@ import (
 	"github.com/qrskit/qrs/internal/testserver"
 )
 
-const (
-	authHeader = "hdr-usr"
-	authUser   = `QTSEL\kate.bell`
-)
-
-// startSite starts a test server with header authentication on the virtual
-// proxy "hdr" and returns it with a Client for it. cfg's zero fields take
-// those defaults; the server is closed when the test ends.
-func startSite(t testing.TB, cfg testserver.Config, opts ...qrs.Option) (*testserver.Server, *qrs.Client) {
-	t.Helper()
-	if cfg.Prefix == "" {
-		cfg.Prefix = "hdr"
-	}
-	if cfg.Header == "" && !cfg.ClientCert {
-		cfg.Header = authHeader
-	}
-	if cfg.Site == nil {
-		cfg.Site = loadSite(t, "testdata/qrs")
-	}
-	srv, err := testserver.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	base := []qrs.Option{
-		qrs.WithRootCAs(srv.CACertPool()),
-		qrs.WithConnectionCode("test"),
-		qrs.WithRetryBackoff(time.Millisecond, 20*time.Millisecond),
-		qrs.WithProxy(""), // whatever the environment says
-	}
-	if !cfg.ClientCert {
-		base = append(base, qrs.WithHeaderAuth(authHeader, authUser))
-	}
-	c, err := qrs.NewClient(srv.URL(), append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
-}
-
-func loadSite(t testing.TB, dir string) testserver.Site {
-	t.Helper()
-	site, err := testserver.LoadSite(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return site
-}
-
 // qrsRequests returns the logged requests to /qrs paths.
 func qrsRequests(srv *testserver.Server) []testserver.Request {
 	var out []testserver.Request
@@ -471,11 +422,7 @@ func TestURLLengthLimit(t *testing.T) {
 }
 
 func TestRequestPathsUsePrefix(t *testing.T) {
-	srv, err := testserver.Start(testserver.Config{Prefix: "hdr", Header: authHeader, Site: loadSite(t, "testdata/qrs")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, _ := startSite(t, testserver.Config{})
 	u, _ := url.Parse(srv.URL())
 	// The same site addressed with a trailing slash and doubled slashes.
 	for _, base := range []string{srv.URL() + "/", u.Scheme + "://" + u.Host + "//hdr//"} {

@@ -2,8 +2,6 @@ package qrs_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/qrskit/qrs"
 	"github.com/qrskit/qrs/internal/proxytest"
@@ -27,20 +24,7 @@ const connSiteUser = `QTSEL\zq-hdr-4471`
 // the prefix hdr and the testdata server certificate, for 127.0.0.1.
 func startConnSite(t *testing.T) *testserver.Server {
 	t.Helper()
-	cert, err := tls.LoadX509KeyPair("testdata/pki/server.pem", "testdata/pki/server.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := testserver.Start(testserver.Config{
-		Prefix:      "hdr",
-		Header:      "hdr-usr",
-		Site:        testserver.DemoSite(),
-		Certificate: &cert,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv, _ := startSite(t, testserver.Config{Site: testserver.DemoSite(), Certificate: pkiServerCert(t)})
 	return srv
 }
 
@@ -74,17 +58,11 @@ func absPKI(t *testing.T, name string) string {
 	return p
 }
 
-func connContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // checkAppsListed lists the apps of srv with c and checks that the request
 // reached the server with the connection's header.
 func checkAppsListed(t *testing.T, srv *testserver.Server, c *qrs.Client, wantUser string) {
 	t.Helper()
-	apps, err := c.ListApps(connContext(t), nil)
+	apps, err := c.ListApps(testContext(t), nil)
 	if err != nil {
 		t.Fatalf("ListApps: %v", err)
 	}
@@ -161,7 +139,7 @@ func TestConnectionNewClientRelativeTrustStore(t *testing.T) {
 	checkAppsListed(t, srv, c, connSiteUser)
 
 	// The code reaches the keys.
-	for v, err := range c.Visualizations(connContext(t), nil) {
+	for v, err := range c.Visualizations(testContext(t), nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +180,7 @@ func TestConnectionNewClientTrust(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.ListApps(connContext(t), nil)
+		_, err = c.ListApps(testContext(t), nil)
 		if err == nil || !strings.Contains(err.Error(), "signed by an unknown authority") {
 			t.Errorf("ListApps: got %v, want an unknown authority error", err)
 		}
@@ -222,7 +200,7 @@ func TestConnectionNewClientTrust(t *testing.T) {
 		if !strings.Contains(logs.String(), "certificate verification is off") {
 			t.Errorf("no warning logged: %q", logs.String())
 		}
-		checkNoConnSecret(t, "the log", logs.String())
+		checkNoSecret(t, "the log", logs.String(), connSecrets...)
 	})
 
 	t.Run("without truststore", func(t *testing.T) {
@@ -234,7 +212,7 @@ func TestConnectionNewClientTrust(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.ListApps(connContext(t), nil); err == nil {
+		if _, err := c.ListApps(testContext(t), nil); err == nil {
 			t.Error("ListApps trusted the test CA without a truststore")
 		}
 	})
@@ -254,7 +232,7 @@ func TestConnectionNewClientTrust(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("got %q, want %q...", err, want)
 		}
-		checkNoConnSecret(t, "the error", err.Error())
+		checkNoSecret(t, "the error", err.Error(), connSecrets...)
 	})
 
 	t.Run("missing truststore", func(t *testing.T) {
@@ -312,7 +290,7 @@ func TestConnectionNewClientInvalid(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "qrs: connection code.conf: ") || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %q, want qrs: connection code.conf: ...%s...", err, tt.want)
 			}
-			checkNoConnSecret(t, "the error", err.Error())
+			checkNoSecret(t, "the error", err.Error(), connSecrets...)
 		})
 	}
 	if _, err := ok.NewClient(); err != nil {
@@ -368,7 +346,7 @@ proxy {
 			if p.Contains(connSiteUser) {
 				t.Error("the proxy saw the authentication header's value")
 			}
-			checkNoConnSecret(t, "Client.String", c.String())
+			checkNoSecret(t, "Client.String", c.String(), connSecrets...)
 		})
 	}
 }

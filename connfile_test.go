@@ -357,7 +357,7 @@ func TestParseConnectionErrors(t *testing.T) {
 			if !errors.As(err, &he) || he.Pos.File != "bad.conf" || he.Pos.Line < 1 || he.Pos.Col < 1 {
 				t.Errorf("error has no position: %#v", err)
 			}
-			checkNoConnSecret(t, "the error", err.Error())
+			checkNoSecret(t, "the error", err.Error(), connSecrets...)
 		})
 	}
 }
@@ -385,7 +385,7 @@ func TestParseConnectionTypos(t *testing.T) {
 	if got := err.Error(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
-	checkNoConnSecret(t, "the error", err.Error())
+	checkNoSecret(t, "the error", err.Error(), connSecrets...)
 }
 
 // TestParseConnectionBoundedErrors reads files made to give huge errors:
@@ -459,7 +459,7 @@ func TestParseConnectionOtherConnector(t *testing.T) {
 		if err.Error() != want {
 			t.Errorf("env %v: got %q, want %q", env, err, want)
 		}
-		checkNoConnSecret(t, "the error", err.Error())
+		checkNoSecret(t, "the error", err.Error(), connSecrets...)
 	}
 	// A Qlik Sense file whose connector id comes from a variable that is
 	// not set is broken, not another connector's.

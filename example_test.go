@@ -13,18 +13,7 @@ import (
 // the virtual proxy "hdr" with header authentication, and returns a Client
 // for it.
 func exampleSite() (*qrs.Client, func()) {
-	site, err := testserver.LoadSite("testdata/qrs")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv, err := testserver.Start(testserver.Config{Prefix: "hdr", Header: "hdr-usr", Site: site})
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := qrs.NewClient(srv.URL(),
-		qrs.WithHeaderAuth("hdr-usr", `QTSEL\kate.bell`),
-		qrs.WithRootCAs(srv.CACertPool()), // a real site: qrs.WithTrustStore
-		qrs.WithConnectionCode("qlik-prod"))
+	srv, c, err := launchSite(testserver.Config{}, qrs.WithConnectionCode("qlik-prod"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -140,12 +140,7 @@ func TestOneSessionWithPartitions(t *testing.T) {
 }
 
 func TestCertificateVerificationFailures(t *testing.T) {
-	site := loadSite(t, "testdata/qrs")
-	srv, err := testserver.Start(testserver.Config{Prefix: "hdr", Header: authHeader, Site: site})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, _ := startSite(t, testserver.Config{})
 	// The system roots do not know the test CA.
 	c, err := qrs.NewClient(srv.URL(), qrs.WithHeaderAuth(authHeader, authUser))
 	if err != nil {
@@ -159,11 +154,7 @@ func TestCertificateVerificationFailures(t *testing.T) {
 		t.Errorf("%d requests reached the server", n)
 	}
 
-	named, err := testserver.Start(testserver.Config{Prefix: "hdr", Header: authHeader, Site: site, CertHosts: []string{"qlik-node1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer named.Close()
+	named, _ := startSite(t, testserver.Config{CertHosts: []string{"qlik-node1"}})
 	c, err = qrs.NewClient(named.URL(), qrs.WithHeaderAuth(authHeader, authUser), qrs.WithRootCAs(named.CACertPool()))
 	if err != nil {
 		t.Fatal(err)
@@ -216,27 +207,20 @@ func TestNoSecretLeaks(t *testing.T) {
 		headerValue = `LEAKDOM\leak-user-7731`
 		proxyPass   = "leak-proxy-pass-5521"
 	)
-	var out bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var out syncBuffer
+	logger := slogTo(&out)
 	site := testserver.Generate(testserver.GenConfig{Seed: 25, Apps: 5, Sheets: 200})
-	srv, err := testserver.Start(testserver.Config{Prefix: "hdr", Header: authHeader, Site: site})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	opts := []qrs.Option{
 		qrs.WithHeaderAuth(authHeader, headerValue),
-		qrs.WithRootCAs(srv.CACertPool()),
 		qrs.WithLogger(logger),
 		qrs.WithConnectionCode("leak"),
 		qrs.WithRetries(1),
 		qrs.WithRetryBackoff(time.Millisecond, time.Millisecond),
 	}
-	c, err := qrs.NewClient(srv.URL(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := startSite(t, testserver.Config{Site: site}, opts...)
+	opts = append(opts, qrs.WithRootCAs(srv.CACertPool()))
 	record := func(v ...any) { fmt.Fprintln(&out, v...) }
+	record(fmt.Sprintf("%v %+v %#v %s", c, c, c, c))
 	faults := []testserver.Fault{
 		{Status: 302, Header: http.Header{"Location": {"https://login.example.com/?u=x"}}},
 		{Status: 401}, {Status: 403}, {Status: 404}, {Status: 500, Times: 2}, {AuthError500: true, Times: 2},
@@ -282,12 +266,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	if !strings.Contains(text, "qrs:") || !strings.Contains(text, "level=WARN") {
 		t.Fatalf("the capture holds no errors or logs: %q", text)
 	}
-	for _, secret := range []string{headerValue, `leak-user-7731`, proxyPass} {
-		if strings.Contains(text, secret) {
-			i := strings.Index(text, secret)
-			t.Errorf("secret %q leaked: ...%s...", secret, text[max(0, i-200):min(len(text), i+100)])
-		}
-	}
+	checkNoSecret(t, "the errors, logs and printed values", text, headerValue, `leak-user-7731`, proxyPass)
 	if os.Getenv("QRS_SHOW_LEAK_CAPTURE") != "" {
 		t.Log(text)
 	}

@@ -1,9 +1,6 @@
 package qrs_test
 
 import (
-	"bytes"
-	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -14,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,22 +74,9 @@ type qrsSite struct {
 // directly as the reference, and empties its request log.
 func startQRSSite(t *testing.T) *qrsSite {
 	t.Helper()
-	cert, err := tls.LoadX509KeyPair(proxyServerCert, proxyServerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := testserver.Start(testserver.Config{
-		Prefix:      "hdr",
-		Header:      qlikHeader,
-		Site:        testserver.DemoSite(),
-		Certificate: &cert,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv, _ := startSite(t, testserver.Config{Header: qlikHeader, Site: testserver.DemoSite(), Certificate: pkiServerCert(t)})
 	c := newProxyTestClient(t, srv.URL(), "", &syncBuffer{})
-	apps, err := c.ListApps(proxyTestContext(t), nil)
+	apps, err := c.ListApps(testContext(t), nil)
 	if err != nil {
 		t.Fatalf("direct ListApps: %v", err)
 	}
@@ -136,12 +119,6 @@ func newProxyTestClient(t *testing.T, baseURL, proxyURL string, logs *syncBuffer
 	return c
 }
 
-func proxyTestContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // withCredentials returns the proxy's URL with user and pass in it.
 func withCredentials(t *testing.T, proxyURL, user, pass string) string {
 	t.Helper()
@@ -153,33 +130,14 @@ func withCredentials(t *testing.T, proxyURL, user, pass string) string {
 	return u.String()
 }
 
-// secretForms are the ways a proxy password could leak: as given, escaped
-// as in a URL, and inside a basic Proxy-Authorization value.
-func secretForms(pass string) []string {
+// proxySecrets are what must not leak of a proxy password: itself, the
+// login as a URL writes it, and the basic Proxy-Authorization value.
+func proxySecrets(pass string) []string {
 	return []string{
 		pass,
 		url.UserPassword(proxyTestUser, pass).String(),
-		url.QueryEscape(pass),
 		base64.StdEncoding.EncodeToString([]byte(proxyTestUser + ":" + pass)),
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a logger may write from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestProxyTunnel lists apps through each kind of proxy with valid
@@ -197,7 +155,7 @@ func TestProxyTunnel(t *testing.T) {
 			logs := &syncBuffer{}
 			c := newProxyTestClient(t, site.srv.URL(), withCredentials(t, p.URL, proxyTestUser, proxyTestPass), logs)
 
-			apps, err := c.ListApps(proxyTestContext(t), nil)
+			apps, err := c.ListApps(testContext(t), nil)
 			if err != nil {
 				t.Fatalf("ListApps through %s: %v\nproxy log:\n%s", kind.name, err, p.Log())
 			}
@@ -232,7 +190,7 @@ func TestProxyTunnel(t *testing.T) {
 						t.Errorf("server request %d carries %s: proxy credentials left the proxy", i, name)
 					}
 					for _, v := range values {
-						for _, s := range secretForms(proxyTestPass) {
+						for _, s := range proxySecrets(proxyTestPass) {
 							if strings.Contains(v, s) {
 								t.Errorf("server request %d: header %s holds the proxy password", i, name)
 							}
@@ -252,7 +210,7 @@ func TestProxyTunnel(t *testing.T) {
 			if kind.name != "socks5" {
 				checkConnectHead(t, p, target)
 			}
-			checkNoSecret(t, "log output", logs.String(), proxyTestPass)
+			checkNoSecret(t, "log output", logs.String(), append(proxySecrets(proxyTestPass), qlikUser)...)
 		})
 	}
 }
@@ -277,20 +235,6 @@ func checkConnectHead(t *testing.T, p *proxytest.Proxy, target string) {
 	}
 }
 
-// checkNoSecret fails the test when text holds the proxy password pass in
-// any form, or the value of the authentication header.
-func checkNoSecret(t *testing.T, what, text, pass string) {
-	t.Helper()
-	for _, s := range secretForms(pass) {
-		if strings.Contains(text, s) {
-			t.Errorf("%s holds the proxy password (as %q):\n%s", what, s, text)
-		}
-	}
-	if strings.Contains(text, qlikUser) {
-		t.Errorf("%s holds the value of header %s:\n%s", what, qlikHeader, text)
-	}
-}
-
 // TestProxyWrongCredentials checks that a proxy refusing the credentials
 // gives an error that names the proxy and says so, with no password in the
 // error or the log, and that the request is not retried.
@@ -310,7 +254,7 @@ func TestProxyWrongCredentials(t *testing.T) {
 				qrs.WithRetries(2), qrs.WithRetryBackoff(retryWait, retryWait))
 
 			began := time.Now()
-			apps, err := c.ListApps(proxyTestContext(t), nil)
+			apps, err := c.ListApps(testContext(t), nil)
 			took := time.Since(began)
 			if err == nil {
 				t.Fatalf("ListApps with wrong proxy credentials: got %d apps and no error; proxy log:\n%s", len(apps), p.Log())
@@ -328,9 +272,9 @@ func TestProxyWrongCredentials(t *testing.T) {
 				t.Errorf("error %q does not say that the proxy refused the credentials", msg)
 			}
 			for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-				checkNoSecret(t, "error printed with "+f, fmt.Sprintf(f, err), proxyWrongPass)
+				checkNoSecret(t, "error printed with "+f, fmt.Sprintf(f, err), append(proxySecrets(proxyWrongPass), qlikUser)...)
 			}
-			checkNoSecret(t, "log output", logs.String(), proxyWrongPass)
+			checkNoSecret(t, "log output", logs.String(), append(proxySecrets(proxyWrongPass), qlikUser)...)
 
 			if took >= retryWait {
 				t.Errorf("ListApps failed after %v, not before the first retry (%v): a refused login was retried", took, retryWait)
@@ -367,7 +311,7 @@ func TestProxyNotListening(t *testing.T) {
 			c := newProxyTestClient(t, site.srv.URL(), proxyURL, logs,
 				qrs.WithRetries(1), qrs.WithRetryBackoff(10*time.Millisecond, 10*time.Millisecond))
 
-			_, err := c.ListApps(proxyTestContext(t), nil)
+			_, err := c.ListApps(testContext(t), nil)
 			if err == nil {
 				t.Fatal("ListApps through a proxy that is not listening: got no error")
 			}
@@ -382,9 +326,9 @@ func TestProxyNotListening(t *testing.T) {
 				t.Errorf("error %q does not start with %q", msg, "qrs: ")
 			}
 			for _, f := range []string{"%v", "%+v", "%#v"} {
-				checkNoSecret(t, "error printed with "+f, fmt.Sprintf(f, err), proxyTestPass)
+				checkNoSecret(t, "error printed with "+f, fmt.Sprintf(f, err), append(proxySecrets(proxyTestPass), qlikUser)...)
 			}
-			checkNoSecret(t, "log output", logs.String(), proxyTestPass)
+			checkNoSecret(t, "log output", logs.String(), append(proxySecrets(proxyTestPass), qlikUser)...)
 		})
 	}
 	if n := len(site.srv.Requests()); n != 0 {
@@ -499,7 +443,7 @@ func runChild(t *testing.T, env []string) (string, error) {
 	if err != nil {
 		exe = os.Args[0]
 	}
-	cmd := exec.CommandContext(proxyTestContext(t), exe, "-test.run=^TestProxyEnvironmentChild$", "-test.count=1", "-test.v")
+	cmd := exec.CommandContext(testContext(t), exe, "-test.run=^TestProxyEnvironmentChild$", "-test.count=1", "-test.v")
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch strings.ToUpper(name) {
@@ -547,14 +491,14 @@ func TestProxyEnvironmentChild(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewClient: %v", err)
 			}
-			apps, err := c.ListApps(proxyTestContext(t), nil)
+			apps, err := c.ListApps(testContext(t), nil)
 			if err != nil {
 				t.Fatalf("ListApps (mode %s): %v", mode, err)
 			}
 			if len(apps) == 0 {
 				t.Fatalf("ListApps (mode %s): no apps", mode)
 			}
-			checkNoSecret(t, "log output", logs.String(), proxyTestPass)
+			checkNoSecret(t, "log output", logs.String(), append(proxySecrets(proxyTestPass), qlikUser)...)
 			fmt.Printf("%s %d apps in mode %s\n", childDone, len(apps), mode)
 		})
 	}
