@@ -89,8 +89,8 @@ type Conn struct {
 	err     error // why the connection ended; set once
 	life    context.Context
 	endLife context.CancelFunc // called when err is set
-	session string        // qSessionState of OnConnected
-	notes   int           // notifications read
+	session string             // qSessionState of OnConnected
+	notes   int                // notifications read
 
 	stopRead context.CancelFunc
 	readDone chan struct{}
