@@ -428,4 +428,3 @@ func TestCloseReleasesEverything(t *testing.T) {
 	srv.Close()
 	check()
 }
-
