@@ -124,7 +124,7 @@ func TestOneSessionForManySockets(t *testing.T) {
 		st := srv.EngineStats()
 		return st.SocketsOpened == len(apps) && st.SocketsClosed == len(apps)
 	})
-	if st := srv.EngineStats(); st.Apps[appSales] != 1 || st.Calls["Global.OpenDoc"] != len(apps) {
+	if st := srv.EngineStats(); st.Apps[appSales] != 1 || st.Calls["Global.OpenDoc"] != len(apps) || st.OpenedNoData != len(apps) || st.OpenedWithData != 0 {
 		t.Errorf("stats: %+v", st)
 	}
 }

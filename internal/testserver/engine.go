@@ -187,6 +187,9 @@ type EngineStats struct {
 	Calls map[string]int
 	// Refused counts upgrades refused, per HTTP status.
 	Refused map[int]int
+	// OpenedNoData and OpenedWithData count the apps opened by OpenDoc
+	// with qNoData true, and without it.
+	OpenedNoData, OpenedWithData int
 }
 
 // engineState is the Engine side's state in a Server.

@@ -387,7 +387,7 @@ func (sk *socket) openDoc(p *params) (any, *rpcError) {
 	if perr != nil {
 		return nil, perr
 	}
-	_ = p.boolean("qNoData", 4)
+	noData := p.boolean("qNoData", 4)
 	sk.mu.Lock()
 	open := sk.doc != nil
 	sk.mu.Unlock()
@@ -412,6 +412,11 @@ func (sk *socket) openDoc(p *params) (any, *rpcError) {
 	sk.docKey = sk.key
 	sk.e.mu.Lock()
 	sk.e.docs[sk.key]++
+	if noData {
+		sk.e.stats.OpenedNoData++
+	} else {
+		sk.e.stats.OpenedWithData++
+	}
 	sk.e.mu.Unlock()
 	return returnRef("Doc", 1, "", name), nil
 }
