@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -388,5 +389,28 @@ func TestUpgradeRefusals(t *testing.T) {
 	st := s.EngineStats()
 	if st.SocketsOpened != 0 || st.Refused[http.StatusForbidden] != 1 || st.Refused[http.StatusFound] != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestGenEngineMemoryFlat: opening an app costs the same in a site of
+// 100 apps as in one of 20,000 (sheets in proportion): nothing grows with
+// the site.
+func TestGenEngineMemoryFlat(t *testing.T) {
+	perApp := func(apps int) float64 {
+		g := Generate(GenConfig{Seed: 3, Apps: apps, Sheets: 5 * apps})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for a := 0; a < 50; a++ {
+			if _, ok := g.EngineApp(g.AppID(a)); !ok {
+				t.Fatalf("app %d not found", a)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / 50
+	}
+	small, large := perApp(100), perApp(20000)
+	t.Logf("allocated per opened app: %.0f bytes with 100 apps, %.0f with 20,000", small, large)
+	if large > 2*small+64<<10 {
+		t.Errorf("an app of a large site costs %.0f bytes, of a small one %.0f", large, small)
 	}
 }
