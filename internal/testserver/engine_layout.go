@@ -4,7 +4,6 @@ package testserver
 // properties and property trees of sheets, charts and master items, shaped
 // as the Engine API documents them (engine_rpc.go serves them).
 
-
 func (a *EngineApp) sheet(id string) *EngineSheet {
 	for i := range a.Sheets {
 		if a.Sheets[i].ID == id {
