@@ -126,6 +126,8 @@ type Config struct {
 	// ErrorLog receives net/http's errors (TLS handshake failures, ...).
 	// Default: discarded.
 	ErrorLog *log.Logger
+	// Engine configures the Engine's WebSockets (engine.go).
+	Engine EngineConfig
 }
 
 // Request is one logged request.
@@ -188,6 +190,7 @@ type Server struct {
 	closed   bool
 	inflight sync.WaitGroup
 	closing  chan struct{}
+	engine   *engineState
 }
 
 // defaultAbout is a 14.x (February 2024) answer of /qrs/about.
@@ -244,6 +247,7 @@ func Start(cfg Config) (*Server, error) {
 	if s.site == nil {
 		s.site = &jsonSite{}
 	}
+	s.engine = newEngineState(cfg.Engine, s.site)
 	s.about = []byte(defaultAbout)
 	if as, ok := s.site.(AboutSite); ok && len(as.About()) > 0 {
 		s.about = as.About()
@@ -551,6 +555,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry *Request) {
 	rest := entry.Path
 	if strings.EqualFold(strings.TrimSuffix(rest, "/"), "/internal_forms_authentication") {
 		writeBody(w, http.StatusOK, "text/html; charset=utf-8", loginPage)
+		return
+	}
+	if s.serveEngine(w, r, entry) {
 		return
 	}
 	user, ok := s.authenticate(w, r, entry)
