@@ -100,3 +100,39 @@ func ExampleNewClient() {
 	// https://qlik.example.com/hdr
 	// https://qlik.example.com/hdr/sense/app/26f0fe2b-8bb2-4d98-970b-6038153fa601/sheet/XuWLHFK/state/analysis
 }
+
+// List reads a QRS endpoint that the Client does not wrap into a type of
+// the caller's: here the users, with their roles.
+func ExampleList() {
+	c, done := exampleSite()
+	defer done()
+	type user struct {
+		UserDirectory string
+		UserID        string
+		Roles         []string
+	}
+	opts := &qrs.ListOptions{Filter: "userDirectory eq 'QTSEL'", OrderBy: "userId asc"}
+	for u, err := range qrs.List[user](context.Background(), c, "/qrs/user/full", opts) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s\\%s %v\n", u.UserDirectory, u.UserID, u.Roles)
+	}
+	// Output:
+	// QTSEL\bob []
+	// QTSEL\kate.bell [RootAdmin]
+	// QTSEL\omar.haddad []
+}
+
+// Get reads one JSON document, such as the repository's version.
+func ExampleGet() {
+	c, done := exampleSite()
+	defer done()
+	about, err := qrs.Get[struct{ BuildVersion, DatabaseProvider string }](context.Background(), c, "/qrs/about", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(about.BuildVersion, about.DatabaseProvider)
+	// Output:
+	// 31.59.3.0 Devart.Data.PostgreSql
+}
