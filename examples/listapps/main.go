@@ -64,13 +64,36 @@ var columns = []cli.Column[app]{
 	{Title: "LAST_RELOAD", Value: func(a *app) string { return cli.TableTime(a.LastReload) }},
 }
 
-var listing = &cli.Listing[qrs.App, app]{
-	Name: "listapps", Synopsis: synopsis, Features: 0,
-	List: (*qrs.Client).Apps, Convert: newApp, Columns: columns,
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return listing.Run(ctx, args, stdout, stderr)
+	fs := cli.NewFlagSet("listapps", synopsis, stderr)
+	site := cli.AddSiteFlags(fs, 0)
+	filter := fs.String("filter", "", "QRS filter `text`, e.g. \"stream.name eq 'Finance'\"")
+	orderBy := fs.String("orderby", "", "a property and a direction, e.g. \"name asc\"")
+	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	client, release, err := site.Open(stderr)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	// The apps the user may see, filtered and ordered by the server,
+	// decoded one at a time as the loop asks for them.
+	apps := client.Apps(ctx, &qrs.ListOptions{Filter: *filter, OrderBy: *orderBy})
+
+	out := cli.NewWriter(stdout, *table, columns)
+	for a, err := range apps {
+		if err != nil {
+			return err
+		}
+		row := newApp(&a)
+		if err := out.Write(&row); err != nil {
+			return err
+		}
+	}
+	return out.Close()
 }
 
 func main() { cli.Main("listapps", run) }

@@ -57,13 +57,38 @@ var columns = []cli.Column[sheet]{
 	{Title: "MODIFIED", Value: func(s *sheet) string { return cli.TableTime(s.Modified) }},
 }
 
-var listing = &cli.Listing[qrs.Sheet, sheet]{
-	Name: "listsheets", Synopsis: synopsis, Features: cli.FlagPartitions,
-	List: (*qrs.Client).Sheets, Convert: newSheet, Columns: columns,
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return listing.Run(ctx, args, stdout, stderr)
+	fs := cli.NewFlagSet("listsheets", synopsis, stderr)
+	site := cli.AddSiteFlags(fs, cli.FlagPartitions)
+	filter := fs.String("filter", "", "QRS filter `text`, e.g. \"app.name eq 'Customer 360'\"; combined with objectType eq 'sheet'")
+	orderBy := fs.String("orderby", "", "a property and a direction, e.g. \"name asc\"")
+	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	client, release, err := site.Open(stderr)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	// The sheets the user may see (objectType eq 'sheet' and the filter),
+	// decoded one at a time as the loop asks for them; with partitions,
+	// fetched in batches of apps.
+	sheets := client.Sheets(ctx, &qrs.ListOptions{Filter: *filter, OrderBy: *orderBy,
+		Partitions: qrs.Partitions{AppsPerRequest: site.Conn.Partitions}})
+
+	out := cli.NewWriter(stdout, *table, columns)
+	for s, err := range sheets {
+		if err != nil {
+			return err
+		}
+		row := newSheet(&s)
+		if err := out.Write(&row); err != nil {
+			return err
+		}
+	}
+	return out.Close()
 }
 
 func main() { cli.Main("listsheets", run) }
