@@ -42,14 +42,15 @@ func credentialsOf(t *testing.T, site Site) map[string][]string {
 }
 
 // TestFixtureSecrets checks that FixtureSecrets lists every credential the
-// demo site holds, in every form QRS.md warns of, and
+// demo site and a generated site hold, in every form QRS.md warns of, and
 // nothing they do not hold: a client test that greps its output for them
 // then proves something.
 func TestFixtureSecrets(t *testing.T) {
 	secrets := FixtureSecrets()
 	used := map[string]bool{}
 	for name, site := range map[string]Site{
-		"demo": DemoSite(),
+		"demo":      DemoSite(),
+		"generated": Generate(GenConfig{Seed: 2, Apps: 100, DataConnections: 400}),
 	} {
 		found := credentialsOf(t, site)
 		for form := range credentialForms {
