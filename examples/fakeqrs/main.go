@@ -1,6 +1,7 @@
 // Command fakeqrs serves a fake Qlik Sense Repository Service on loopback:
-// the demo site, or a generated site of any size, behind a virtual proxy
-// prefix with header authentication, over HTTPS with its own CA.
+// the demo site, or a generated site of any size (QRS listings and the app
+// metadata endpoint), behind a virtual proxy prefix with header
+// authentication, over HTTPS with its own CA.
 //
 //	go run ./examples/fakeqrs -demo -prefix hdr -header hdr-usr -ca-out /tmp/qrs-ca.pem
 //	go run ./examples/fakeqrs -apps 10000 -sheets 1000000 -seed 7
@@ -77,8 +78,9 @@ func run() error {
 		}
 	}
 	fmt.Println(srv.URL())
-	fmt.Fprintf(os.Stderr, "fakeqrs: %d apps, %d app objects; interrupt to stop\n",
-		site.Len(testserver.KindApp), site.Len(testserver.KindAppObject))
+	fmt.Fprintf(os.Stderr, "fakeqrs: %d apps, %d app objects, %d data connections, %d reload tasks; interrupt to stop\n",
+		site.Len(testserver.KindApp), site.Len(testserver.KindAppObject),
+		site.Len(testserver.KindDataConnection), site.Len(testserver.KindReloadTask))
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

@@ -32,16 +32,32 @@ type GenConfig struct {
 	// EmptyAppRatio is the share of apps without sheets. Default (0): 0.1;
 	// negative: none.
 	EmptyAppRatio float64
+	// DataConnections is the number of data connections. Default (0): 5
+	// plus one per 20 apps; negative: none.
+	DataConnections int
+	// TasklessAppRatio is the share of apps without a reload task; of the
+	// others, about one in twelve has two. Default (0): 0.1; negative: none;
+	// 1 or more: no tasks at all.
+	TasklessAppRatio float64
+	// EmptyDataModelRatio is the share of reloaded apps whose data model is
+	// an empty structure, as a server may answer (*unverified*) for an app
+	// last reloaded before its release recorded data models. Apps never
+	// reloaded answer 404. Default (0): 0.02; negative: none.
+	EmptyDataModelRatio float64
 }
 
 // GenSite is a generated Site. Item i of each kind is a pure function of
-// the configuration and i: nothing but two offset tables (16 bytes per app)
-// is held in memory, whatever the size. It is safe for concurrent use.
+// the configuration and i: nothing but offset tables (28 bytes per app,
+// most of them to place objects and tasks) is held in memory, whatever the
+// size; data models are made on request. It is safe for concurrent use.
 type GenSite struct {
 	cfg      GenConfig
 	seed     uint64
-	sheetOff []int64 // sheetOff[a]: sheets before app a; len Apps+1
-	objOff   []int64 // objOff[a]: objects before app a; len Apps+1
+	sheetOff []int64  // sheetOff[a]: sheets before app a; len Apps+1
+	objOff   []int64  // objOff[a]: objects before app a; len Apps+1
+	taskOff  []uint32 // taskOff[a]: reload tasks before app a; len Apps+1
+	schedOff []uint32 // schedOff[t]: schema events before task t; len tasks+1
+	chainOff []uint32 // chainOff[t]: composite events before task t; len tasks+1
 }
 
 // Hash domains: each kind of derived value draws from its own stream.
@@ -59,6 +75,15 @@ const (
 	dAppNonSheets
 	dAttr
 	dSource
+	dConn
+	dTask
+	dTaskPlan
+	dTaskCount
+	dTaskRun
+	dSchemaEvent
+	dCompositeEvent
+	dModel
+	dStreamProps
 )
 
 // maxIndex bounds the index of any item: GUIDs carry it in 32 bits.
@@ -84,6 +109,15 @@ func Generate(cfg GenConfig) *GenSite {
 	case cfg.Streams < 0:
 		cfg.Streams = 0
 	}
+	switch {
+	case cfg.DataConnections == 0:
+		cfg.DataConnections = 5 + cfg.Apps/20
+	case cfg.DataConnections < 0:
+		cfg.DataConnections = 0
+	}
+	cfg.DataConnections = clampCount(cfg.DataConnections)
+	cfg.TasklessAppRatio = ratioOr(cfg.TasklessAppRatio, 0.1)
+	cfg.EmptyDataModelRatio = ratioOr(cfg.EmptyDataModelRatio, 0.02)
 	g := &GenSite{cfg: cfg, seed: mix64(uint64(cfg.Seed) ^ 0x51a7e0c0ffee)}
 	g.layout()
 	return g
@@ -146,6 +180,7 @@ func (g *GenSite) layout() {
 			g.objOff[a+1] = maxIndex
 		}
 	}
+	g.layoutTasks()
 }
 
 // appWeight is app a's share of the sheets: 0 for empty apps, otherwise
@@ -190,19 +225,46 @@ const (
 	dayMillis   = 86400000
 )
 
+// genKind is how the generator makes the items of one kind (app objects
+// have a scan of their own, scanObjects).
+type genKind struct {
+	domain uint64 // the domain of the kind's GUIDs
+	len    func(g *GenSite) int
+	// cursor returns a function giving item i, valid until its next call:
+	// a scan reuses one item's storage.
+	cursor func(g *GenSite) func(i int) Item
+	// parent, if set, places the items under a parent kind, so that a
+	// filter on the parent's id visits only that parent's items.
+	parent *genParent
+}
+
+// genParent says where the items of a kind hang in a parent kind.
+type genParent struct {
+	path   string // the filter path of the parent's id, e.g. "app.id"
+	domain uint64
+	len    func(g *GenSite) int
+	span   func(g *GenSite, p int) (first, end int) // the items of parent p
+}
+
+var genKinds = [numKinds]genKind{
+	KindApp:            {domain: dApp, len: func(g *GenSite) int { return g.cfg.Apps }, cursor: appCursor},
+	KindUser:           {domain: dUser, len: func(g *GenSite) int { return g.cfg.Users }, cursor: userCursor},
+	KindStream:         {domain: dStream, len: func(g *GenSite) int { return g.cfg.Streams }, cursor: streamCursor},
+	KindDataConnection: {domain: dConn, len: func(g *GenSite) int { return g.cfg.DataConnections }, cursor: connCursor},
+	KindReloadTask:     {domain: dTask, len: (*GenSite).tasks, cursor: taskCursor, parent: &tasksOfApps},
+	KindSchemaEvent:    {domain: dSchemaEvent, len: (*GenSite).schemaEvents, cursor: schemaEventCursor, parent: &schemaEventsOfTasks},
+	KindCompositeEvent: {domain: dCompositeEvent, len: (*GenSite).compositeEvents, cursor: compositeEventCursor, parent: &compositeEventsOfTasks},
+}
+
 // Len implements Site.
 func (g *GenSite) Len(k Kind) int {
-	switch k {
-	case KindApp:
-		return g.cfg.Apps
-	case KindAppObject:
+	if k == KindAppObject {
 		return int(g.objOff[g.cfg.Apps])
-	case KindUser:
-		return g.cfg.Users
-	case KindStream:
-		return g.cfg.Streams
 	}
-	return 0
+	if k < 0 || k >= numKinds || genKinds[k].len == nil {
+		return 0
+	}
+	return genKinds[k].len(g)
 }
 
 // Count implements Counter: it knows the total of each kind and the number
@@ -223,28 +285,15 @@ func (g *GenSite) Item(k Kind, index int) Item {
 	if index < 0 || index >= g.Len(k) {
 		return nil
 	}
-	switch k {
-	case KindApp:
-		a := &genApp{}
-		g.fillApp(a, index)
-		return a
-	case KindAppObject:
-		a := sort.Search(g.cfg.Apps, func(a int) bool { return g.objOff[a+1] > int64(index) })
+	if k == KindAppObject {
+		a := g.objectApp(index)
 		app := &genApp{}
 		g.fillApp(app, a)
 		o := &genObject{}
 		g.fillObject(o, app, index)
 		return o
-	case KindUser:
-		u := &genUser{}
-		g.fillUser(u, index)
-		return u
-	case KindStream:
-		s := &genStream{}
-		g.fillStream(s, index)
-		return s
 	}
-	return nil
+	return genKinds[k].cursor(g)(index)
 }
 
 // AppID returns the GUID of app a (0 <= a < Apps).
@@ -256,49 +305,43 @@ func (g *GenSite) AppID(a int) string {
 // AppSheets returns the number of sheets of app a.
 func (g *GenSite) AppSheets(a int) int { return int(g.sheetOff[a+1] - g.sheetOff[a]) }
 
-// Scan implements Site. It uses the filter's constraints on id, app.id and
-// objectType to visit only the items that can match.
+// Scan implements Site. It uses the filter's constraints on id, on the
+// parent's id (app.id for objects and tasks, reloadTask.id for triggers)
+// and on objectType to visit only the items that can match.
 func (g *GenSite) Scan(k Kind, filter *Expr, yield func(int, Item) bool) {
-	domain, n := uint64(0), g.Len(k)
-	switch k {
-	case KindApp:
-		domain = dApp
-	case KindAppObject:
+	if k == KindAppObject {
 		g.scanObjects(filter, yield)
 		return
-	case KindUser:
-		domain = dUser
-	case KindStream:
-		domain = dStream
-	default:
+	}
+	if k < 0 || k >= numKinds || genKinds[k].cursor == nil {
 		return
 	}
-	var app genApp
-	var user genUser
-	var stream genStream
-	visit := func(i int) bool {
-		switch k {
-		case KindApp:
-			g.fillApp(&app, i)
-			return yield(i, &app)
-		case KindUser:
-			g.fillUser(&user, i)
-			return yield(i, &user)
-		default:
-			g.fillStream(&stream, i)
-			return yield(i, &stream)
-		}
-	}
-	if ids, ok := g.indexesOf(filter, "id", domain, n); ok {
+	spec := &genKinds[k]
+	item := spec.cursor(g)
+	n := spec.len(g)
+	if ids, ok := g.indexesOf(filter, "id", spec.domain, n); ok {
 		for _, i := range ids {
-			if !visit(i) {
+			if !yield(i, item(i)) {
 				return
 			}
 		}
 		return
 	}
+	if p := spec.parent; p != nil {
+		if parents, ok := g.indexesOf(filter, p.path, p.domain, p.len(g)); ok {
+			for _, pi := range parents {
+				first, end := p.span(g, pi)
+				for i := first; i < end; i++ {
+					if !yield(i, item(i)) {
+						return
+					}
+				}
+			}
+			return
+		}
+	}
 	for i := 0; i < n; i++ {
-		if !visit(i) {
+		if !yield(i, item(i)) {
 			return
 		}
 	}

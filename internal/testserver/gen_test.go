@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +57,9 @@ func TestGenerateDeterministic(t *testing.T) {
 	}
 	// Item i is a pure function of (config, i): random access equals the scan.
 	for k := Kind(0); k < numKinds; k++ {
+		if a.Len(k) == 0 {
+			t.Errorf("kind %s: no items", k)
+		}
 		a.Scan(k, nil, func(i int, it Item) bool {
 			if got, want := string(a.Item(k, i).AppendJSON(nil)), string(it.AppendJSON(nil)); got != want {
 				t.Fatalf("kind %s item %d: Item gives\n%s\nscan gives\n%s", k, i, got, want)
@@ -62,21 +67,144 @@ func TestGenerateDeterministic(t *testing.T) {
 			return true
 		})
 	}
+	for i := range 30 {
+		ma, _ := a.AppendDataModel(nil, a.AppID(i))
+		mb, _ := b.AppendDataModel(nil, b.AppID(i))
+		if !bytes.Equal(ma, mb) {
+			t.Errorf("app %d: two sites with the same config have different data models", i)
+		}
+	}
 }
 
-// TestGenerateGolden pins the bytes of a small site: a change of the
-// generator's output is a change of every recorded benchmark and test
-// expectation downstream, so it must be deliberate.
+// TestGeneratedObjectTypes checks the app objects other than sheets: every
+// type occurs, an app has one script at most, master items and scripts
+// belong to the app (base items once it is published, its owner's own
+// before), and names are set.
+func TestGeneratedObjectTypes(t *testing.T) {
+	if nonSheetTypes[appScriptType] != "app_appscript" {
+		t.Fatalf("appScriptType names %q", nonSheetTypes[appScriptType])
+	}
+	g := Generate(GenConfig{Seed: 21, Apps: 300, Sheets: 3000})
+	owners := map[string]string{}
+	for _, a := range decodeArray(t, body(t, g, KindApp, "")) {
+		owners[a["id"].(string)] = a["owner"].(map[string]any)["id"].(string)
+	}
+	types := map[string]int{}
+	scripts := map[string]int{}
+	for _, o := range decodeArray(t, body(t, g, KindAppObject, "objectType ne 'sheet'")) {
+		typ := o["objectType"].(string)
+		types[typ]++
+		app := o["app"].(map[string]any)
+		name := o["name"].(string)
+		if (name == "") != (typ == "app_appscript") {
+			t.Errorf("%s named %q", typ, name)
+		}
+		switch typ {
+		case "app_appscript":
+			scripts[app["id"].(string)]++
+			fallthrough
+		case "masterobject", "dimension", "measure":
+			pub := app["published"].(bool)
+			if o["approved"] != pub || o["published"] != pub {
+				t.Errorf("%s %q in an app published=%v: approved %v, published %v", typ, name, pub, o["approved"], o["published"])
+			}
+			if o["owner"].(map[string]any)["id"] != owners[app["id"].(string)] {
+				t.Errorf("%s %q is not owned by its app's owner", typ, name)
+			}
+		}
+		if typ == "masterobject" && o["engineObjectType"] == "masterobject" {
+			t.Errorf("master visualization %q without its chart type", name)
+		}
+	}
+	for _, typ := range []string{"masterobject", "dimension", "measure", "story", "bookmark", "app_appscript", "embeddedsnapshot"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s among %v", typ, types)
+		}
+	}
+	for app, n := range scripts {
+		if n > 1 {
+			t.Errorf("app %s has %d scripts", app, n)
+		}
+	}
+	if len(scripts) < 100 {
+		t.Errorf("%d of 300 apps have a script object", len(scripts))
+	}
+}
+
+// TestGenerateMemory generates the largest site the issue names (10,000
+// apps, 1,000,000 sheets): what the site keeps is its offset tables, tens
+// of bytes per app, whatever the number of sheets; one data model is made
+// and dropped per request.
+func TestGenerateMemory(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	g := Generate(GenConfig{Seed: 1, Apps: 10_000, Sheets: 1_000_000})
+	kept := int64(heap()) - int64(before)
+	if kept > 1<<20 {
+		t.Errorf("a 10,000-app site keeps %d KiB", kept>>10)
+	}
+	if n := g.Len(KindAppObject); n < 1_000_000 || n > 1_500_000 {
+		t.Errorf("%d app objects", n)
+	}
+	// Reading every task, trigger and data model of 500 apps keeps nothing.
+	before = heap()
+	for k := KindDataConnection; k <= KindCompositeEvent; k++ {
+		g.Scan(k, nil, func(i int, it Item) bool { _ = it.AppendJSON(nil); return i < 600 })
+	}
+	for a := range 500 {
+		g.AppendDataModel(nil, g.AppID(a))
+	}
+	if grown := int64(heap()) - int64(before); grown > 256<<10 {
+		t.Errorf("the heap grew by %d KiB while reading the site", grown>>10)
+	}
+	runtime.KeepAlive(g)
+}
+
+// TestGenerateGolden pins the bytes of a small site, kind by kind and with
+// its data models: a change of the generator's output is a change of every
+// recorded benchmark and test expectation downstream, so it must be
+// deliberate, and show which kind it touches.
 func TestGenerateGolden(t *testing.T) {
 	g := Generate(GenConfig{Seed: 1, Apps: 20, Sheets: 200})
-	h := sha256.New()
-	for k := Kind(0); k < numKinds; k++ {
-		h.Write(body(t, g, k, ""))
+	for k, want := range map[Kind]string{
+		KindApp:       "31b82f78994ffc2cd44506b3034230c54104b9c752dbe465da332850d18de216",
+		KindAppObject: "21465e5d270f4a6faf2278f35131aa127d954128abd23892fb103e5a8145b5ec",
+		KindUser:      "f2a28e5207506a45f25f04c470967d835dcee1b1178777b11d7ecbecfa5da6aa",
+		KindStream:    "c875b0bafe01f425be759490af792242aaca568fa8b22e63adf3e7c279966462",
+	} {
+		if got := fmt.Sprintf("%x", sha256.Sum256(body(t, g, k, ""))); got != want {
+			t.Errorf("sha256 of the seed-1 site's %s = %s, want %s", k, got, want)
+		}
 	}
-	got := hex.EncodeToString(h.Sum(nil))
-	const want = "57681388e5b045fa94070cfd54343c6da65e9e027ec27e0a98883fc4c7507e85"
-	if got != want {
-		t.Errorf("sha256 of the seed-1 site = %s, want %s", got, want)
+	// Sheets alone have not changed since the first release.
+	if got := fmt.Sprintf("%x", sha256.Sum256(body(t, g, KindAppObject, "objectType eq 'sheet'"))); got != "95b82dc2cb4a4e9f276fc60c48c873cc85004f08390ba996d2841eb8ee529351" {
+		t.Errorf("sha256 of the seed-1 site's sheets = %s", got)
+	}
+	// The kinds added later, on a site big enough to have task chains.
+	g = Generate(GenConfig{Seed: 1, Apps: 80, Sheets: 400})
+	for k, want := range map[Kind]string{
+		KindDataConnection: "f657f272503bea726994dd4f054b4d89a536d249b5143bee4e0351541fbc2d01",
+		KindReloadTask:     "7d587c8bd2cd5a94580ef87927e6a586fcca7ebc3078da245f3ece4ddc9f4475",
+		KindSchemaEvent:    "e4f1c690994b1608d17d33713e80b5b802e8a5a23c683c304cc87612867741b1",
+		KindCompositeEvent: "431d9aa6661e15d43803824bee81cef497e2d021016b280e4dcb5a20fe352462",
+	} {
+		if got := fmt.Sprintf("%x", sha256.Sum256(body(t, g, k, ""))); got != want {
+			t.Errorf("sha256 of the 80-app seed-1 site's %s = %s, want %s", k, got, want)
+		}
+	}
+	h := sha256.New()
+	for a := range 80 {
+		m, _ := g.AppendDataModel(nil, g.AppID(a))
+		h.Write(m)
+		h.Write([]byte{'\n'})
+	}
+	if got, want := hex.EncodeToString(h.Sum(nil)), "51268bfeea9ab4a8ba9ebfbd77ffb1451ccc7dc833197a5fa16af41fc4fa5be1"; got != want {
+		t.Errorf("sha256 of the 80-app seed-1 site's data models = %s, want %s", got, want)
 	}
 }
 
@@ -249,6 +377,17 @@ func TestScanSkipsNothing(t *testing.T) {
 			"tags.name eq 'certified'",
 		},
 		KindUser: {"userId eq 'anna.schmidt'", "attributes.attributeType eq 'email' and userDirectory eq 'CORP'"},
+		KindReloadTask: {
+			strings.Join(ids, " or "),
+			"app.id eq " + g.AppID(7) + " and enabled eq true",
+			"id eq " + idOf(g, KindReloadTask, 9) + " or id eq " + idOf(g, KindReloadTask, 0),
+		},
+		KindSchemaEvent: {
+			"reloadTask.id eq " + idOf(g, KindReloadTask, 3) + " or reloadTask.id eq " + idOf(g, KindReloadTask, 4),
+			"id eq " + idOf(g, KindSchemaEvent, 2),
+		},
+		KindCompositeEvent: {"reloadTask.id ne " + idOf(g, KindReloadTask, 3), "id eq " + idOf(g, KindCompositeEvent, 0)},
+		KindDataConnection: {"id eq " + idOf(g, KindDataConnection, 1), "type eq 'folder'"},
 	}
 	for k, fs := range filters {
 		for _, f := range fs {
@@ -283,6 +422,12 @@ func TestScanSkipsNothing(t *testing.T) {
 			}
 		}
 	}
+}
+
+// idOf returns the id of item i of kind k.
+func idOf(g *GenSite, k Kind, i int) string {
+	v, _ := g.Item(k, i).Field("id")
+	return v.(string)
 }
 
 func TestGeneratedCountFastPath(t *testing.T) {
@@ -406,5 +551,49 @@ func BenchmarkServeSheets(b *testing.B) {
 	b.SetBytes(get())
 	for b.Loop() {
 		get()
+	}
+}
+
+// BenchmarkGenerateListings measures how fast the server's listing code
+// produces the bodies of the listings added for catalogs (no HTTP, one
+// core) on a 10,000-app site.
+func BenchmarkGenerateListings(b *testing.B) {
+	s := &Server{site: Generate(GenConfig{Seed: 1, Apps: 10_000, Sheets: 1_000_000})}
+	for _, k := range []Kind{KindStream, KindDataConnection, KindReloadTask, KindSchemaEvent, KindCompositeEvent} {
+		b.Run(k.String(), func(b *testing.B) {
+			run := func() int64 {
+				d := &discard{h: http.Header{}}
+				s.list(d, k, nil)
+				return d.n
+			}
+			b.SetBytes(run())
+			for b.Loop() {
+				run()
+			}
+			b.ReportMetric(float64(s.site.Len(k)), "items")
+		})
+	}
+}
+
+// BenchmarkGenerateDataModels measures the data models of 1,000 apps, one
+// request's body each.
+func BenchmarkGenerateDataModels(b *testing.B) {
+	g := Generate(GenConfig{Seed: 1, Apps: 1000, Sheets: 10_000})
+	ids := make([]string, 1000)
+	for a := range ids {
+		ids[a] = g.AppID(a)
+	}
+	var buf []byte
+	run := func() int64 {
+		var n int64
+		for _, id := range ids {
+			buf, _ = g.AppendDataModel(buf[:0], id)
+			n += int64(len(buf))
+		}
+		return n
+	}
+	b.SetBytes(run())
+	for b.Loop() {
+		run()
 	}
 }

@@ -23,14 +23,18 @@ type genApp struct {
 	fileSize, staticSize       int64
 	tags                       [3]int
 	ntags                      int
-	cps                        [2][2]int // definition, choice
-	ncps                       int
+	cps                        cpSet
 	version                    int
 	migration                  [20]byte
 	thumb                      bool
 	color                      int // < 0: none
 	avail                      int
 	condensed                  []byte // AppCondensed JSON, cached while scanning objects
+}
+
+func appCursor(g *GenSite) func(int) Item {
+	var a genApp
+	return func(i int) Item { g.fillApp(&a, i); return &a }
 }
 
 func (g *GenSite) fillApp(a *genApp, i int) {
@@ -70,18 +74,8 @@ func (g *GenSite) fillApp(a *genApp, i int) {
 	// Sizes up to 8 GB: beyond 2^31 for some apps.
 	a.fileSize = int64(50_000 + r.next()%(1<<(23+r.intn(11))))
 	a.staticSize = a.fileSize/3 + int64(r.intn(1_000_000))
-	a.ntags = r.intn(4)
-	for t := 0; t < a.ntags; t++ {
-		a.tags[t] = r.intn(len(tagNames))
-	}
-	a.ncps = r.intn(3)
-	for c := 0; c < a.ncps; c++ {
-		d := (r.intn(len(customPropertyDefs)) + c) % len(customPropertyDefs)
-		a.cps[c] = [2]int{d, r.intn(len(customPropertyDefs[d].choices))}
-	}
-	if a.ncps == 2 && a.cps[0][0] == a.cps[1][0] {
-		a.ncps = 1
-	}
+	a.tags, a.ntags = drawTags(&r, 3)
+	a.cps = drawCPs(&r, uint64(i))
 	a.version = r.intn(len(productVersions))
 	binary.BigEndian.PutUint64(a.migration[0:8], r.next())
 	binary.BigEndian.PutUint64(a.migration[8:16], r.next())
@@ -179,14 +173,9 @@ func (a *genApp) AppendJSON(dst []byte) []byte {
 	dst = appendTime(dst, a.modified)
 	dst = append(dst, `,"modifiedByUserName":`...)
 	dst = a.appendModifier(dst)
-	dst = append(dst, `,"customProperties":[`...)
-	for c := 0; c < a.ncps; c++ {
-		if c > 0 {
-			dst = append(dst, ',')
-		}
-		dst = g.appendCustomProperty(dst, a, c)
-	}
-	dst = append(dst, `],"owner":`...)
+	dst = append(dst, `,"customProperties":`...)
+	dst = g.appendCPs(dst, &a.cps, a.created, a.owner)
+	dst = append(dst, `,"owner":`...)
 	dst = g.appendOwner(dst, a.owner)
 	dst = append(dst, `,"name":`...)
 	dst = a.appendName(dst)
@@ -288,11 +277,7 @@ func (a *genApp) Field(name string) (any, bool) {
 	case "tags":
 		return g.tagObjects(a.tags[:a.ntags]), true
 	case "customproperties":
-		var out []Object
-		for c := 0; c < a.ncps; c++ {
-			out = append(out, &genCPValue{g: g, app: a.index, slot: c, def: a.cps[c][0], choice: a.cps[c][1]})
-		}
-		return out, true
+		return g.cpObjects(&a.cps), true
 	case "filesize":
 		return a.fileSize, true
 	case "lastreloadtime":

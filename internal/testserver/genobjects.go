@@ -37,11 +37,7 @@ const engineAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 func (g *GenSite) fillObject(o *genObject, app *genApp, j int) {
 	*o = genObject{g: g, app: app, index: j, typ: -1}
 	a := app.index
-	first := g.objOff[a]
-	s := g.sheetOff[a+1] - g.sheetOff[a]
-	if g.isNonSheet(int64(j)-first, s, g.objOff[a+1]-first) {
-		o.typ = g.nonSheetType(int64(j))
-	}
+	o.typ = g.objectTypeAt(a, int64(j))
 	r := g.rng(dObject, uint64(j))
 	o.id = g.itemGUID(dObject, j)
 	if r.chance(0.7) {
@@ -73,8 +69,13 @@ func (g *GenSite) fillObject(o *genObject, app *genApp, j int) {
 	} else if p < 0.3 {
 		o.published = true
 	}
+	if o.isAppItem() {
+		// Master items and the script belong to the app: part of the base
+		// app once it is published, the owner's own before.
+		o.approved, o.published = app.published, app.published
+	}
 	o.owner = app.owner
-	if !o.approved && r.chance(0.8) {
+	if !o.approved && !o.isAppItem() && r.chance(0.8) {
 		o.owner = r.intn(g.cfg.Users)
 	}
 	if o.typ < 0 && !o.published && r.chance(0.35) {
@@ -110,6 +111,15 @@ func (o *genObject) objectType() string {
 	return nonSheetTypes[o.typ]
 }
 
+// isAppItem is true for master items and the app's script.
+func (o *genObject) isAppItem() bool {
+	switch o.objectType() {
+	case "masterobject", "dimension", "measure", "app_appscript":
+		return true
+	}
+	return false
+}
+
 func (o *genObject) name() (string, string, string) {
 	if o.myNewSheet == 1 {
 		return "My new sheet", "", ""
@@ -121,7 +131,15 @@ func (o *genObject) name() (string, string, string) {
 	case "dimension":
 		return sheetSubjects[o.subject], "", ""
 	case "measure":
-		return "Total ", sheetSubjects[o.subject], ""
+		return measurePrefixes[o.view%len(measurePrefixes)], sheetSubjects[o.subject], ""
+	case "masterobject":
+		return sheetSubjects[o.subject], " " + sheetViews[o.view], ""
+	case "embeddedsnapshot":
+		return sheetSubjects[o.subject], " " + sheetViews[o.view], " (snapshot)"
+	case "story":
+		return sheetSubjects[o.subject], " " + storyWords[o.view%len(storyWords)], ""
+	case "bookmark":
+		return bookmarkScopes[o.view%len(bookmarkScopes)], ", ", bookmarkPeriods[o.suffix%len(bookmarkPeriods)]
 	case "app_appscript":
 		return "", "", ""
 	}
@@ -345,8 +363,7 @@ func (g *GenSite) scanObjects(filter *Expr, yield func(int, Item) bool) {
 	}
 	if ids, ok := g.indexesOf(filter, "id", dObject, g.Len(KindAppObject)); ok {
 		for _, j := range ids {
-			a := sort.Search(g.cfg.Apps, func(a int) bool { return g.objOff[a+1] > int64(j) })
-			if !visit(a, int64(j)) {
+			if !visit(g.objectApp(j), int64(j)) {
 				return
 			}
 		}
@@ -367,34 +384,42 @@ func (g *GenSite) scanObjects(filter *Expr, yield func(int, Item) bool) {
 		if !ok {
 			return
 		}
-		first, end := g.objOff[a], g.objOff[a+1]
-		s := g.sheetOff[a+1] - g.sheetOff[a]
-		total := end - first
-		for k := int64(0); k < total; k++ {
-			if g.isNonSheet(k, s, total) {
-				if !wantType(nonSheetTypes[g.nonSheetType(first+k)]) {
+		for j := g.objOff[a]; j < g.objOff[a+1]; j++ {
+			if t := g.objectTypeAt(a, j); t >= 0 {
+				if !wantType(nonSheetTypes[t]) {
 					continue
 				}
 			} else if !wantSheet {
 				continue
 			}
-			if !visit(a, first+k) {
+			if !visit(a, j) {
 				return
 			}
 		}
 	}
 }
 
-// isNonSheet spreads the non-sheets evenly among an app's objects:
-// position k of total is a non-sheet when the running share steps up.
-func (g *GenSite) isNonSheet(k, sheets, total int64) bool {
-	ns := total - sheets
-	if ns <= 0 {
-		return false
-	}
-	return (k+1)*ns/total > k*ns/total
+// objectApp returns the app of object j.
+func (g *GenSite) objectApp(j int) int {
+	return sort.Search(g.cfg.Apps, func(a int) bool { return g.objOff[a+1] > int64(j) })
 }
 
-func (g *GenSite) nonSheetType(j int64) int {
-	return int(mix64(g.seed^dObjType<<56^uint64(j)) % uint64(len(nonSheetTypes)))
+// objectTypeAt is the type of object j of app a: -1 for a sheet, else an
+// index in nonSheetTypes. The non-sheets are spread evenly among an app's
+// objects: position k of total is a non-sheet when the running share steps
+// up. An app's first non-sheet is its script (app_appscript) in most apps;
+// no app has two.
+func (g *GenSite) objectTypeAt(a int, j int64) int {
+	first := g.objOff[a]
+	total := g.objOff[a+1] - first
+	ns := total - (g.sheetOff[a+1] - g.sheetOff[a])
+	k := j - first
+	if ns <= 0 || (k+1)*ns/total == k*ns/total {
+		return -1
+	}
+	h := mix64(g.seed ^ dObjType<<56 ^ uint64(j))
+	if k == (total+ns-1)/ns-1 && h%10 < 7 {
+		return appScriptType
+	}
+	return int((h >> 8) % appScriptType)
 }

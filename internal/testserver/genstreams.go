@@ -10,6 +10,14 @@ type genStream struct {
 	id                guidText
 	owner             int
 	created, modified int64
+	tags              [3]int
+	ntags             int
+	cps               cpSet
+}
+
+func streamCursor(g *GenSite) func(int) Item {
+	var s genStream
+	return func(i int) Item { g.fillStream(&s, i); return &s }
 }
 
 func (g *GenSite) fillStream(s *genStream, i int) {
@@ -18,6 +26,11 @@ func (g *GenSite) fillStream(s *genStream, i int) {
 	s.owner = r.intn(g.cfg.Users)
 	s.created = epochMillis - int64(r.intn(365))*dayMillis + int64(r.intn(dayMillis))
 	s.modified = s.created + int64(r.intn(900))*dayMillis + int64(r.intn(dayMillis))
+	// Tags and custom properties (which security rules often read) come
+	// from a stream of their own, so that the fields above stay as they were.
+	p := g.rng(dStreamProps, uint64(i))
+	s.tags, s.ntags = drawTags(&p, 2)
+	s.cps = drawCPs(&p, cpKey(KindStream, i))
 }
 
 func (g *GenSite) streamName(i int) string {
@@ -45,8 +58,10 @@ func (s *genStream) Field(name string) (any, bool) {
 		u := &genUser{}
 		s.g.fillUser(u, s.owner)
 		return u, true
-	case "tags", "customproperties":
-		return []any{}, true
+	case "tags":
+		return s.g.tagObjects(s.tags[:s.ntags]), true
+	case "customproperties":
+		return s.g.cpObjects(&s.cps), true
 	}
 	return nil, false
 }
@@ -61,9 +76,13 @@ func (s *genStream) AppendJSON(dst []byte) []byte {
 	dst = appendTime(dst, s.modified)
 	dst = append(dst, `,"modifiedByUserName":`...)
 	dst = s.g.appendUserName(dst, s.owner)
-	dst = append(dst, `,"customProperties":[],"owner":`...)
+	dst = append(dst, `,"customProperties":`...)
+	dst = s.g.appendCPs(dst, &s.cps, s.created, s.owner)
+	dst = append(dst, `,"owner":`...)
 	dst = s.g.appendOwner(dst, s.owner)
 	dst = append(dst, `,"name":`...)
 	dst = appendString(dst, s.g.streamName(s.index))
-	return append(dst, `,"tags":[],"privileges":null,"schemaPath":"Stream"}`...)
+	dst = append(dst, `,"tags":`...)
+	dst = s.g.appendTags(dst, s.tags[:s.ntags])
+	return append(dst, `,"privileges":null,"schemaPath":"Stream"}`...)
 }

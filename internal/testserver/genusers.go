@@ -19,6 +19,11 @@ type genUser struct {
 	extra             int // < 0: no extra attribute
 }
 
+func userCursor(g *GenSite) func(int) Item {
+	var u genUser
+	return func(i int) Item { g.fillUser(&u, i); return &u }
+}
+
 func (g *GenSite) fillUser(u *genUser, i int) {
 	*u = genUser{g: g, index: i}
 	u.id = g.itemGUID(dUser, i)

@@ -13,35 +13,18 @@ const flushAt = 64 << 10
 
 const jsonContentType = "application/json; charset=utf-8"
 
-// route serves the /qrs endpoints.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, entry *Request) {
+// serveQRS serves the /qrs endpoints: /qrs/about, and /qrs/{kind}/full and
+// /qrs/{kind}/count for every kind.
+func (s *Server) serveQRS(w http.ResponseWriter, r *http.Request, entry *Request) {
 	p := strings.ToLower(entry.Path)
-	var kind Kind
-	count := false
-	switch p {
-	case "/qrs/about":
-		if !getOnly(w, r) {
-			return
+	if p == "/qrs/about" {
+		if getOnly(w, r) {
+			writeBody(w, http.StatusOK, jsonContentType, string(s.about))
 		}
-		writeBody(w, http.StatusOK, jsonContentType, string(s.about))
 		return
-	case "/qrs/app/full":
-		kind = KindApp
-	case "/qrs/app/object/full":
-		kind = KindAppObject
-	case "/qrs/user/full":
-		kind = KindUser
-	case "/qrs/stream/full":
-		kind = KindStream
-	case "/qrs/app/count":
-		kind, count = KindApp, true
-	case "/qrs/app/object/count":
-		kind, count = KindAppObject, true
-	case "/qrs/user/count":
-		kind, count = KindUser, true
-	case "/qrs/stream/count":
-		kind, count = KindStream, true
-	default:
+	}
+	kind, count, ok := listingAt(p)
+	if !ok {
 		writeText(w, http.StatusNotFound, "Not Found")
 		return
 	}
@@ -85,6 +68,20 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, entry *Request) {
 	} else {
 		s.list(w, kind, filter)
 	}
+}
+
+// listingAt parses /qrs/{kind}/full and /qrs/{kind}/count (lower case).
+func listingAt(p string) (k Kind, count bool, ok bool) {
+	rest := strings.TrimPrefix(p, "/qrs/")
+	if name, found := strings.CutSuffix(rest, "/full"); found {
+		k, ok = kindAt(name)
+		return k, false, ok
+	}
+	if name, found := strings.CutSuffix(rest, "/count"); found {
+		k, ok = kindAt(name)
+		return k, true, ok
+	}
+	return 0, false, false
 }
 
 // getOnly answers anything but GET with 405, as ASP.NET Web API does.

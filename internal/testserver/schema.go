@@ -6,28 +6,6 @@ import (
 	"strings"
 )
 
-// Kind names a QRS entity type held by a Site.
-type Kind int
-
-// The entity types the test server lists.
-const (
-	KindApp       Kind = iota // /qrs/app/full
-	KindAppObject             // /qrs/app/object/full
-	KindUser                  // /qrs/user/full
-	KindStream                // /qrs/stream/full
-	numKinds
-)
-
-var kindNames = [...]string{"app", "app/object", "user", "stream"}
-
-// String returns the kind as it appears in QRS paths, e.g. "app/object".
-func (k Kind) String() string {
-	if k < 0 || k >= numKinds {
-		return fmt.Sprintf("kind(%d)", int(k))
-	}
-	return kindNames[k]
-}
-
 // fieldType is the type of a property as the filter language sees it.
 type fieldType int
 
@@ -99,6 +77,15 @@ var (
 		"migrationhash":         str(),
 		"availabilitystatus":    number(),
 	}
+	taskCondensedSchema = schema{
+		"id":                 guid(),
+		"name":               str(),
+		"tasktype":           number(),
+		"enabled":            boolean(),
+		"tasksessiontimeout": number(),
+		"maxretries":         number(),
+		"operational":        object(schema{"id": guid()}),
+	}
 	schemas = [numKinds]schema{
 		KindApp: entity(schema{
 			"name":                  str(),
@@ -163,6 +150,92 @@ var (
 			"owner":            object(ownerSchema),
 			"tags":             arrayOf(tagSchema),
 			"customproperties": arrayOf(customPropertySchema),
+		}),
+		KindDataConnection: entity(schema{
+			"name":             str(),
+			"connectionstring": str(),
+			"type":             str(),
+			"engineobjectid":   str(),
+			"username":         str(),
+			"password":         str(),
+			"logon":            number(),
+			"architecture":     number(),
+			"owner":            object(ownerSchema),
+			"tags":             arrayOf(tagSchema),
+			"customproperties": arrayOf(customPropertySchema),
+		}),
+		KindReloadTask: entity(schema{
+			"name":                str(),
+			"tasktype":            number(),
+			"enabled":             boolean(),
+			"tasksessiontimeout":  number(),
+			"maxretries":          number(),
+			"ismanuallytriggered": boolean(),
+			"ispartialreload":     boolean(),
+			"app":                 object(appCondensedSchema),
+			"tags":                arrayOf(tagSchema),
+			"customproperties":    arrayOf(customPropertySchema),
+			"operational": object(schema{
+				"id":            guid(),
+				"nextexecution": date(),
+				"lastexecutionresult": object(schema{
+					"id":                 guid(),
+					"executingnodename":  str(),
+					"status":             number(),
+					"starttime":          date(),
+					"stoptime":           date(),
+					"duration":           number(),
+					"filereferenceid":    guid(),
+					"scriptlogavailable": boolean(),
+					"scriptloglocation":  str(),
+					"scriptlogsize":      number(),
+					"details": arrayOf(schema{
+						"id":                guid(),
+						"detailstype":       number(),
+						"message":           str(),
+						"detailcreateddate": date(),
+					}),
+				}),
+			}),
+		}),
+		KindSchemaEvent: entity(schema{
+			"name":                 str(),
+			"enabled":              boolean(),
+			"eventtype":            number(),
+			"timezone":             str(),
+			"daylightsavingtime":   number(),
+			"startdate":            date(),
+			"expirationdate":       date(),
+			"incrementdescription": str(),
+			"incrementoption":      number(),
+			"operational": object(entity(schema{
+				"lasteventdate":  date(),
+				"nextexecution":  date(),
+				"timestriggered": number(),
+			})),
+			"reloadtask":          object(taskCondensedSchema),
+			"externalprogramtask": object(taskCondensedSchema),
+			"usersynctask":        object(taskCondensedSchema),
+		}),
+		KindCompositeEvent: entity(schema{
+			"name":      str(),
+			"enabled":   boolean(),
+			"eventtype": number(),
+			"timeconstraint": object(entity(schema{
+				"days": number(), "hours": number(), "minutes": number(), "seconds": number(),
+			})),
+			"compositerules": arrayOf(entity(schema{
+				"rulestate":           number(),
+				"reloadtask":          object(taskCondensedSchema),
+				"externalprogramtask": object(taskCondensedSchema),
+				"usersynctask":        object(taskCondensedSchema),
+			})),
+			"operational": object(entity(schema{
+				"timestriggered": number(),
+			})),
+			"reloadtask":          object(taskCondensedSchema),
+			"externalprogramtask": object(taskCondensedSchema),
+			"usersynctask":        object(taskCondensedSchema),
 		}),
 	}
 )

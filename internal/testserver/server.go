@@ -12,9 +12,17 @@
 // (status codes, Retry-After, resets, truncated JSON, stalls, slow bodies)
 // can be queued per request.
 //
+// It lists apps, app objects (sheets, master items, stories, bookmarks,
+// ...), users, streams, data connections, reload tasks and their triggers
+// (schema and composite events), and serves the app metadata endpoint
+// (/api/v1/apps/{id}/data/metadata) behind the same proxy, with a 404 for
+// apps never reloaded and a 403 for apps a user may not read
+// (Config.DenyDataModel).
+//
 // Data comes from QRS-shaped JSON (LoadSite, SiteFromJSON, DemoSite) or
 // from a seeded generator (Generate) that streams sites of any size
-// without holding them in memory.
+// without holding them in memory. The credentials the fixtures hold in
+// data connections are listed by FixtureSecrets.
 package testserver
 
 import (
@@ -123,6 +131,12 @@ type Config struct {
 	// Default: such a request gets 500 "Authentication error: Restart the
 	// browser."
 	IgnoreStaleCookies bool
+	// DenyDataModel, if set, is asked before each answer of
+	// /api/v1/apps/{id}/data/metadata, with the user (DIR\user, "" without
+	// authentication) and the app id as requested: true answers 403, as for a
+	// user whose security rules do not let them read the app. Default: nil,
+	// every user reads every app.
+	DenyDataModel func(user, appID string) bool
 	// ErrorLog receives net/http's errors (TLS handshake failures, ...).
 	// Default: discarded.
 	ErrorLog *log.Logger
@@ -567,7 +581,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry *Request) {
 	s.mu.Lock()
 	entry.User = user
 	s.mu.Unlock()
-	if !hasPrefixFold(rest, "/qrs/") {
+	api := findAPI(rest)
+	if api == nil {
 		writeText(w, http.StatusNotFound, "Not Found")
 		return
 	}
@@ -575,7 +590,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry *Request) {
 		writeText(w, http.StatusForbidden, "XSRF prevention check failed. Possible XSRF discovered.")
 		return
 	}
-	s.route(w, r, entry)
+	api.serve(s, w, r, entry)
+}
+
+// api is one API the proxy forwards under its prefix; every request to one
+// has passed authentication and the xrfkey check.
+type api struct {
+	prefix string // lower-case path prefix after the virtual proxy prefix
+	serve  func(s *Server, w http.ResponseWriter, r *http.Request, entry *Request)
+}
+
+// apis are the APIs the server answers; a path under none of them is 404.
+var apis = []api{
+	{"/qrs/", (*Server).serveQRS},
+	{"/api/v1/apps/", (*Server).serveAppAPI},
+}
+
+func findAPI(path string) *api {
+	for i := range apis {
+		if hasPrefixFold(path, apis[i].prefix) {
+			return &apis[i]
+		}
+	}
+	return nil
 }
 
 // xrfOK checks the cross-site request forgery key: query parameter

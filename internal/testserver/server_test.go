@@ -117,6 +117,16 @@ func TestPrefixAndRoutes(t *testing.T) {
 		{"objects", "GET", qrsURL(s, "/qrs/app/object/full"), 200},
 		{"users", "GET", qrsURL(s, "/qrs/user/full"), 200},
 		{"streams", "GET", qrsURL(s, "/qrs/stream/full"), 200},
+		{"data connections", "GET", qrsURL(s, "/qrs/dataconnection/full"), 200},
+		{"reload tasks", "GET", qrsURL(s, "/qrs/reloadtask/full"), 200},
+		{"schema events", "GET", qrsURL(s, "/qrs/schemaevent/full"), 200},
+		{"composite events", "GET", qrsURL(s, "/qrs/compositeevent/count"), 200},
+		{"kind in other case", "GET", qrsURL(s, "/QRS/ReloadTask/Full"), 200},
+		{"data model", "GET", qrsURL(s, "/api/v1/apps/08e587a1-fb60-4bb7-84dc-34d775320e0b/data/metadata"), 200},
+		{"data model of an app never reloaded", "GET", qrsURL(s, "/api/v1/apps/371f1077-e77d-447f-b8df-3407fe0c8a01/data/metadata"), 404},
+		{"other app API", "GET", qrsURL(s, "/api/v1/apps/08e587a1-fb60-4bb7-84dc-34d775320e0b/data"), 404},
+		{"other API", "GET", qrsURL(s, "/api/v1/items"), 404},
+		{"full of full", "GET", qrsURL(s, "/qrs/app/full/full"), 404},
 		{"count", "GET", qrsURL(s, "/qrs/app/object/count"), 200},
 		{"privileges accepted", "GET", qrsURL(s, "/qrs/app/full", "privileges", "true"), 200},
 		{"paging parameters ignored", "GET", qrsURL(s, "/qrs/app/full", "skip", "2", "take", "1"), 200},
@@ -456,7 +466,8 @@ func TestDemoListings(t *testing.T) {
 		t.Helper()
 		return decodeArray(t, []byte(get(path, q...).body))
 	}
-	for _, kind := range []string{"app", "app/object", "user", "stream"} {
+	for k := range numKinds {
+		kind := k.String()
 		if n, m := count("/qrs/"+kind+"/count"), len(items("/qrs/"+kind+"/full")); n != m || n == 0 {
 			t.Errorf("%s: count %d, /full %d", kind, n, m)
 		}

@@ -51,21 +51,13 @@ type AboutSite interface {
 	About() []byte
 }
 
-// Site file names, as LoadSite reads them.
-const (
-	AppFile       = "app_full.json"
-	AppObjectFile = "app_object_full.json"
-	UserFile      = "user_full.json"
-	StreamFile    = "stream_full.json"
-	AboutFile     = "about.json"
-)
-
 // jsonSite holds items decoded from QRS-shaped JSON: each item's compact
 // original bytes (field order and unknown fields preserved) and its generic
 // decoded form for filtering.
 type jsonSite struct {
-	items [numKinds][]*jsonItem
-	about []byte
+	items  [numKinds][]*jsonItem
+	about  []byte
+	models map[string][]byte // lower-case app id → compact metadata document
 }
 
 type jsonItem struct {
@@ -106,6 +98,15 @@ func (s *jsonSite) Item(k Kind, index int) Item {
 
 func (s *jsonSite) About() []byte { return s.about }
 
+// AppendDataModel implements DataModelSite.
+func (s *jsonSite) AppendDataModel(dst []byte, appID string) ([]byte, bool) {
+	m, ok := s.models[strings.ToLower(appID)]
+	if !ok {
+		return dst, false
+	}
+	return append(dst, m...), true
+}
+
 // SiteFromJSON builds a Site from the bodies of /qrs/app/full,
 // /qrs/app/object/full and /qrs/user/full (JSON arrays; nil or empty means
 // none; a leading byte-order mark is skipped). Items are served as given,
@@ -115,10 +116,12 @@ func SiteFromJSON(apps, objects, users []byte) (Site, error) {
 	return buildSite(map[Kind][]byte{KindApp: apps, KindAppObject: objects, KindUser: users}, nil)
 }
 
-// LoadSite reads a site from the directory dir: app_full.json,
-// app_object_full.json, user_full.json, and optionally stream_full.json
-// (otherwise streams are derived from the apps) and about.json. A missing
-// file means no items of that kind.
+// LoadSite reads a site from the directory dir: one file per kind
+// (AppFile, AppObjectFile, UserFile, StreamFile, DataConnectionFile,
+// ReloadTaskFile, SchemaEventFile, CompositeEventFile), AboutFile, and the
+// app data models in DataModelDir. A missing file means no items of that
+// kind, except that streams are derived from the apps when StreamFile is
+// missing; a missing data model means a 404 for that app.
 func LoadSite(dir string) (Site, error) {
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("testserver: load site: %w", err)
@@ -141,8 +144,8 @@ func LoadSiteFS(fsys fs.FS, dir string) (Site, error) {
 		}
 		return b, nil
 	}
-	for k, name := range map[Kind]string{KindApp: AppFile, KindAppObject: AppObjectFile, KindUser: UserFile, KindStream: StreamFile} {
-		b, err := read(name)
+	for k := range numKinds {
+		b, err := read(kinds[k].file)
 		if err != nil {
 			return nil, err
 		}
@@ -155,14 +158,60 @@ func LoadSiteFS(fsys fs.FS, dir string) (Site, error) {
 		return nil, err
 	}
 	if about != nil {
-		about = bytes.TrimPrefix(about, bom)
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, about); err != nil {
+		if about, err = compactJSON(about); err != nil {
 			return nil, fmt.Errorf("testserver: load site: %s: %w", AboutFile, err)
 		}
-		about = buf.Bytes()
 	}
-	return buildSite(bodies, about)
+	s, err := buildSite(bodies, about)
+	if err != nil {
+		return nil, err
+	}
+	if s.models, err = loadDataModels(fsys, path.Join(dir, DataModelDir)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadDataModels reads {app id}.json files from dir (a missing dir means
+// none), each a metadata document.
+func loadDataModels(fsys fs.FS, dir string) (map[string][]byte, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("testserver: load site: %w", err)
+	}
+	models := map[string][]byte{}
+	for _, e := range entries {
+		id, isJSON := strings.CutSuffix(e.Name(), ".json")
+		if e.IsDir() || !isJSON {
+			continue
+		}
+		where := path.Join(DataModelDir, e.Name())
+		if !IsGUID(id) {
+			return nil, fmt.Errorf("testserver: load site: %s: the file name is not an app id", where)
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("testserver: load site: %w", err)
+		}
+		b, err = compactJSON(b)
+		if err != nil || len(b) == 0 || b[0] != '{' {
+			return nil, fmt.Errorf("testserver: load site: %s: not a JSON object", where)
+		}
+		models[strings.ToLower(id)] = b
+	}
+	return models, nil
+}
+
+// compactJSON strips a byte-order mark and compacts one JSON document.
+func compactJSON(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, bytes.TrimPrefix(b, bom)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 var bom = []byte("\xef\xbb\xbf")
@@ -193,8 +242,8 @@ func decodeItems(body []byte) ([]*jsonItem, error) {
 	}
 	items := make([]*jsonItem, 0, len(raws))
 	for i, raw := range raws {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
+		compact, err := compactJSON(raw)
+		if err != nil {
 			return nil, fmt.Errorf("item %d: %w", i, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
@@ -203,7 +252,7 @@ func decodeItems(body []byte) ([]*jsonItem, error) {
 		if err := dec.Decode(&obj); err != nil || obj == nil {
 			return nil, fmt.Errorf("item %d: not a JSON object", i)
 		}
-		items = append(items, &jsonItem{raw: buf.Bytes(), obj: obj})
+		items = append(items, &jsonItem{raw: compact, obj: obj})
 	}
 	return items, nil
 }
@@ -236,12 +285,15 @@ func deriveStreams(apps []*jsonItem) []*jsonItem {
 	return out
 }
 
-//go:embed demo/*.json
+//go:embed demo/*.json demo/metadata/*.json
 var demoFS embed.FS
 
 // DemoSite returns a small realistic site: a few streams, published and
 // unpublished apps, base, community and private sheets with several owners,
-// some non-sheet objects, and users with e-mail addresses. Its data is in
+// master items and other objects, users with e-mail addresses, data
+// connections (some with credentials, all listed by FixtureSecrets), reload
+// tasks with schedules and a chain, and data models (none for the two apps
+// never reloaded, an empty one for another). Its data is in
 // internal/testserver/demo.
 func DemoSite() Site {
 	s, err := LoadSiteFS(demoFS, "demo")
