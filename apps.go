@@ -39,12 +39,6 @@ type App struct {
 	SchemaPath            string             `json:"schemaPath"`
 }
 
-// A Stream is where published apps live.
-type Stream struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 // A User is the condensed user that QRS puts in owner fields, and the user
 // of /qrs/user/full with its attributes.
 type User struct {
