@@ -19,6 +19,11 @@ var (
 	ErrForbidden = errors.New("qrs: forbidden")
 	// ErrNotFound means 404, usually a URL without the virtual proxy prefix.
 	ErrNotFound = errors.New("qrs: not found")
+	// ErrNoDataModel means that an app has no data model recorded: the app
+	// metadata endpoint answered 404 or an empty structure for it, as it
+	// does for an app never reloaded on a release that records data models
+	// ([Client.DataModel]). It is not an authentication failure.
+	ErrNoDataModel = errors.New("qrs: no data model recorded")
 )
 
 // An APIError is a response from the server that the Client could not use.
@@ -39,7 +44,8 @@ func (e *APIError) Error() string {
 }
 
 // Is reports whether target is the sentinel that this error's status
-// stands for (ErrUnauthenticated, ErrForbidden or ErrNotFound).
+// stands for (ErrUnauthenticated, ErrForbidden, ErrNotFound or
+// ErrNoDataModel).
 func (e *APIError) Is(target error) bool {
 	return e.kind != nil && target == e.kind
 }

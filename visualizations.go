@@ -87,18 +87,43 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 			}
 			index[app.ID] = info
 		}
-		seq := sheets[sheetRecord](ctx, c, opts, order, callVisualizations)
-		j := joiner{c: c, index: index}
-		if opts.emails() {
-			j.withEmails(ctx, seq, yield)
+		c.joinSheets(ctx, opts, callVisualizations, index, order, nil, yield)
+	}
+}
+
+// joinSheets yields one Visualization per sheet that opts select, joined
+// to the apps of index (listed in order). With keep, only the sheets of
+// the apps it keeps are joined; the others are left out.
+func (c *Client) joinSheets(ctx context.Context, opts *ListOptions, cl call, index map[string]appInfo, order []string,
+	keep func(appID string) bool, yield func(Visualization, error) bool) {
+	seq := sheets[sheetRecord](ctx, c, opts, order, cl)
+	if keep != nil {
+		seq = keepSheets(seq, keep)
+	}
+	j := joiner{c: c, index: index}
+	if opts.emails() {
+		j.withEmails(ctx, seq, yield)
+		return
+	}
+	for s, err := range seq {
+		var v Visualization
+		if err == nil {
+			v, err = j.visualization(&s)
+		}
+		if !yield(v, err) || err != nil {
 			return
 		}
+	}
+}
+
+// keepSheets leaves out of seq the sheets of the apps keep does not keep.
+func keepSheets(seq iter.Seq2[sheetRecord, error], keep func(appID string) bool) iter.Seq2[sheetRecord, error] {
+	return func(yield func(sheetRecord, error) bool) {
 		for s, err := range seq {
-			var v Visualization
-			if err == nil {
-				v, err = j.visualization(&s)
+			if err == nil && !keep(s.App.ID) {
+				continue
 			}
-			if !yield(v, err) || err != nil {
+			if !yield(s, err) {
 				return
 			}
 		}
