@@ -262,9 +262,9 @@ func TestDemoEntities(t *testing.T) {
 		filter string
 		want   int
 	}{
-		{KindDataConnection, "type eq 'folder'", 2},
+		{KindDataConnection, "type eq 'folder'", 3},
 		{KindDataConnection, "password ne ''", 2},
-		{KindDataConnection, "connectionstring sw 'ODBC CONNECT'", 3},
+		{KindDataConnection, "connectionstring sw 'ODBC CONNECT'", 4},
 		{KindDataConnection, "owner.userId eq 'anna.schmidt'", 4},
 		{KindReloadTask, "operational.lastExecutionResult.status eq 8", 2},
 		{KindReloadTask, "operational.lastExecutionResult.startTime eq '1753-01-01T00:00:00.000Z'", 1},
