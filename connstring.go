@@ -20,7 +20,7 @@ import (
 // string, as a proxy's password does in the Client's messages.
 const scrubbed = "xxxxx"
 
-// maxKeyLen bounds how far back from '=' a key is looked for.
+// maxKeyLen bounds how far back from " is " a name is looked for.
 const maxKeyLen = 64
 
 // A span is a part [start, end) of a string.
@@ -120,29 +120,31 @@ func isKeyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == ' ' || c == '\t'
 }
 
-// keyBefore returns the attribute name that ends just before s[end]
-// (spaces around it dropped), where it starts, and the byte before it
-// (0 at the start of s). ok is false when no name is there, or when what
-// precedes it cannot start an attribute.
-func keyBefore(s string, end int) (key string, start int, before byte, ok bool) {
-	i := end
-	for i > 0 && end-i < maxKeyLen && isKeyByte(s[i-1]) {
-		i--
-	}
-	if i > 0 && isKeyByte(s[i-1]) {
-		return "", 0, 0, false // longer than any name
-	}
-	key = strings.TrimSpace(s[i:end])
-	if key == "" {
-		return "", 0, 0, false
-	}
-	if i > 0 {
-		before = s[i-1]
-		if strings.IndexByte(";[\"'({,?&\n\r|", before) < 0 {
-			return "", 0, 0, false
+// keySeparators are the bytes after which an attribute's name may start.
+const keySeparators = ";[\"'({,?&\n\r|"
+
+// scanAttributes calls fn for each '=' of s that follows an attribute's
+// name (spaces around it dropped), with the byte before the name (0 at the
+// start of s) and the index of the '='; fn returns where the scan goes on,
+// after the value or just after the '='. A name starts at the start of s
+// or after a separator; names are found going forward, so that the scan
+// is linear whatever s holds.
+func scanAttributes(s string, fn func(key string, before byte, eq int) int) {
+	keyStart, before := 0, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '=':
+			next := i + 1
+			if key := strings.TrimSpace(s[keyStart:i]); key != "" && (keyStart == 0 || strings.IndexByte(keySeparators, before) >= 0) {
+				next = max(fn(key, before, i), i+1)
+			}
+			i = next - 1
+			keyStart, before = next, '='
+		case !isKeyByte(c):
+			keyStart, before = i+1, c
 		}
 	}
-	return key, i, before, true
 }
 
 // valueEnd returns where the value that starts at s[start] ends: after its
@@ -163,10 +165,20 @@ func valueEnd(s string, start int, stops string) int {
 						j++
 						continue
 					}
-					return j + 1
+					if j+1 == len(s) || strings.IndexByte(afterQuoted, s[j+1]) >= 0 {
+						return j + 1
+					}
+					// Text right after the closing quote: the quotes do
+					// not pair up as written (a quote that never closed,
+					// met another's opening one). Take in the rest of the
+					// attribute, so that what follows cannot leak.
+					i = j + 1
+					break
+				}
+				if j == len(s)-1 {
+					return len(s)
 				}
 			}
-			return len(s)
 		}
 	}
 	for j := i; j < len(s); j++ {
@@ -193,6 +205,9 @@ func closerOf(c byte) byte {
 	return 0
 }
 
+// afterQuoted are the bytes that may follow a quoted value.
+const afterQuoted = "; \t\r\n]),&\"'}"
+
 // Where unquoted values end: an attribute's at ';', a URL query
 // parameter's also at '&', '#', quotes, brackets and white space.
 const (
@@ -203,42 +218,42 @@ const (
 // appendAttributeSecrets appends the values of credential attributes:
 // Key=Value, and Key is Value as in "(XUserId is ..., XPassword is ...)".
 func appendAttributeSecrets(spans []span, s string) []span {
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == '=':
-			key, _, before, ok := keyBefore(s, i)
-			if !ok || !isSecretKey(key) {
-				continue
-			}
-			stops := attrStops
-			if before == '?' || before == '&' {
-				stops = queryStops
-			}
-			end := valueEnd(s, i+1, stops)
-			if end > i+1 {
-				spans = append(spans, span{i + 1, end})
-			}
-			i = end - 1
-		case (s[i] == 'i' || s[i] == 'I') && i > 0 && s[i-1] == ' ' && i+2 < len(s) && (s[i+1] == 's' || s[i+1] == 'S') && s[i+2] == ' ':
-			// "XPassword is secret": the name is the word before " is ".
-			j := i - 1
-			for j > 0 && s[j-1] == ' ' {
-				j--
-			}
-			k := j
-			for k > 0 && j-k < maxKeyLen && isWordByte(s[k-1]) {
-				k--
-			}
-			if k == j || !isSecretKey(s[k:j]) {
-				continue
-			}
-			start := i + 3
-			end := valueEnd(s, start, ",);")
-			if end > start {
-				spans = append(spans, span{start, end})
-			}
-			i = end - 1
+	scanAttributes(s, func(key string, before byte, eq int) int {
+		if !isSecretKey(key) {
+			return eq + 1
 		}
+		stops := attrStops
+		if before == '?' || before == '&' {
+			stops = queryStops
+		}
+		end := valueEnd(s, eq+1, stops)
+		if end > eq+1 {
+			spans = append(spans, span{eq + 1, end})
+		}
+		return end
+	})
+	// "XPassword is secret": the name is the word before " is ".
+	for i := 1; i+2 < len(s); i++ {
+		if s[i-1] != ' ' || s[i] != 'i' && s[i] != 'I' || s[i+1] != 's' && s[i+1] != 'S' || s[i+2] != ' ' {
+			continue
+		}
+		j := i - 1
+		for j > 0 && s[j-1] == ' ' {
+			j--
+		}
+		k := j
+		for k > 0 && j-k < maxKeyLen && isWordByte(s[k-1]) {
+			k--
+		}
+		if k == j || !isSecretKey(s[k:j]) {
+			continue
+		}
+		start := i + 3
+		end := valueEnd(s, start, ",);")
+		if end > start {
+			spans = append(spans, span{start, end})
+		}
+		i = max(i, end-1)
 	}
 	return spans
 }
@@ -252,22 +267,23 @@ func isWordByte(c byte) bool {
 // queryHeaders=Authorization%2Bearer VALUE%1Accept%2..., where %2 ends a
 // name and %1 a pair.
 func appendEncodedSecrets(spans []span, s string) []span {
+	nameStart := 0 // where the name before the next %2 would start
 	for i := 0; i+1 < len(s); i++ {
-		if s[i] != '%' || s[i+1] != '2' {
+		c := s[i]
+		if c != '%' || s[i+1] != '2' {
+			if !isWordByte(c) && c != '-' && c != '.' {
+				nameStart = i + 1
+			}
 			continue
 		}
-		j := i
-		for j > 0 && i-j < maxKeyLen && (isWordByte(s[j-1]) || s[j-1] == '-' || s[j-1] == '.') {
-			j--
+		j := nameStart
+		afterPair := j > 0 && s[j-1] == '%' && j < i && s[j] == '1' // the 1 of a pair's %1
+		if afterPair {
+			j++
 		}
-		if j > 0 && s[j-1] == '%' && j < i && s[j] == '1' {
-			j++ // the 1 of a pair's %1, not part of the name
-		}
-		if j == i {
-			continue
-		}
+		nameStart = i + 1
 		// The name follows '=' or a pair's %1.
-		if !(j > 0 && s[j-1] == '=' || j > 1 && s[j-2] == '%' && s[j-1] == '1') || !isSecretKey(s[j:i]) {
+		if j == i || !(afterPair || j > 0 && s[j-1] == '=') || !isSecretKey(s[j:i]) {
 			continue
 		}
 		start := i + 2
@@ -279,6 +295,7 @@ func appendEncodedSecrets(spans []span, s string) []span {
 			spans = append(spans, span{start, end})
 		}
 		i = end - 1
+		nameStart = end
 	}
 	return spans
 }
@@ -332,14 +349,12 @@ func appendURLPasswords(spans []span, s string) []span {
 // scheme, Bearer or Basic, wherever it appears (a header in an encoded
 // list, a script's HTTPHEADER "Authorization" "Bearer ...").
 func appendSchemeTokens(spans []span, s string) []span {
-	lower := strings.ToLower(s)
 	for _, scheme := range []string{"bearer", "basic"} {
 		for at := 0; ; {
-			k := strings.Index(lower[at:], scheme)
+			k := indexFold(s, scheme, at)
 			if k < 0 {
 				break
 			}
-			k += at
 			at = k + len(scheme)
 			if k > 0 && isWordByte(s[k-1]) && !(k > 1 && s[k-2] == '%') { // %2Bearer is "%2" then "Bearer"
 				continue
@@ -362,6 +377,29 @@ func appendSchemeTokens(spans []span, s string) []span {
 		}
 	}
 	return spans
+}
+
+// indexFold returns the index of the first sub (lower-case ASCII) in s at
+// or after from, matching ASCII letters without regard to case, or -1.
+// Other bytes, invalid UTF-8 included, compare as they are, so that the
+// index is one into s.
+func indexFold(s, sub string, from int) int {
+	for i := from; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // A ConnectionTarget is what a data connection's string points at, as far
@@ -474,16 +512,12 @@ func (t *ConnectionTarget) setURL(raw string) {
 // value of each), with quotes and braces taken off.
 func attributes(s string) map[string]string {
 	out := map[string]string{}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '=' {
-			continue
+	scanAttributes(s, func(key string, before byte, eq int) int {
+		if before == '?' || before == '&' {
+			return eq + 1 // a URL's query parameter
 		}
-		key, _, before, ok := keyBefore(s, i)
-		if !ok || before == '?' || before == '&' {
-			continue
-		}
-		end := valueEnd(s, i+1, attrStops)
-		v := strings.TrimSpace(s[i+1 : end])
+		end := valueEnd(s, eq+1, attrStops)
+		v := strings.TrimSpace(s[eq+1 : end])
 		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'' || v[0] == '{' && v[len(v)-1] == '}') {
 			v = v[1 : len(v)-1]
 		}
@@ -491,8 +525,8 @@ func attributes(s string) map[string]string {
 		if _, seen := out[k]; !seen {
 			out[k] = v
 		}
-		i = end - 1
-	}
+		return end
+	})
 	return out
 }
 
