@@ -138,7 +138,7 @@ func ParseEntryKey(s string) (EntryKey, error) {
 		return bad("unknown kind %q (want one of %s)", truncate(parts[0], 40), strings.Join(keyedKinds(), ", "))
 	}
 	if got := len(parts) - 1; got != want {
-		return bad("a %s key has %d ids, not %d", kind, want, got)
+		return bad("%d ids, where a key of kind %s has %d", got, kind, want)
 	}
 	k := EntryKey{Code: code, Kind: kind, IDs: make([]string, want)}
 	for i, p := range parts[1:] {
