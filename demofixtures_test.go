@@ -3,6 +3,7 @@ package qrs_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -131,9 +132,33 @@ func wantLocal(t *testing.T, v any) time.Time {
 // compares (nil and empty slices alike; times by their instant).
 func same(t testing.TB, where string, got, want any) {
 	t.Helper()
-	if !equalValues(reflect.ValueOf(got), reflect.ValueOf(want)) {
-		t.Errorf("%s:\n got %+v\nwant %+v", where, got, want)
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	if equalValues(g, w) {
+		return
 	}
+	if g.Kind() == reflect.Slice && w.Kind() == reflect.Slice && g.Type() == w.Type() {
+		for i := range min(g.Len(), w.Len()) {
+			if !equalValues(g.Index(i), w.Index(i)) {
+				t.Errorf("%s: item %d of %d (want %d):\n got %s\nwant %s", where, i, g.Len(), w.Len(), show(g.Index(i)), show(w.Index(i)))
+				return
+			}
+		}
+		t.Errorf("%s: %d items, want %d", where, g.Len(), w.Len())
+		return
+	}
+	t.Errorf("%s:\n got %s\nwant %s", where, show(g), show(w))
+}
+
+// show prints a value as JSON, which follows pointers.
+func show(v reflect.Value) string {
+	if !v.IsValid() {
+		return "<invalid>"
+	}
+	b, err := json.Marshal(v.Interface())
+	if err != nil {
+		return fmt.Sprintf("%+v", v.Interface())
+	}
+	return string(b)
 }
 
 var timeType = reflect.TypeFor[time.Time]()
