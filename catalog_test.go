@@ -170,12 +170,18 @@ func TestCatalogDemo(t *testing.T) {
 			}},
 		{qrs.EntryDataConnection, anys(conns), func(i int) string { return "test/dataconnection:" + conns[i].ID }, func(i int) string { return conns[i].Name }, nil},
 		{qrs.EntryReloadTask, anys(tasks), func(i int) string { return "test/reloadtask:" + tasks[i].ID }, func(i int) string { return tasks[i].Name },
-			func(i int) []qrs.Relation { return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + tasks[i].App.ID}} }},
+			func(i int) []qrs.Relation {
+				return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + tasks[i].App.ID}}
+			}},
 		{qrs.EntryVisualization, anys(vizs), func(i int) string { return vizs[i].Key.String() }, func(i int) string { return vizs[i].Name },
-			func(i int) []qrs.Relation { return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + vizs[i].AppID}} }},
+			func(i int) []qrs.Relation {
+				return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + vizs[i].AppID}}
+			}},
 		{qrs.EntryMasterItem, anys(masters), func(i int) string { return "test/masteritem:" + masters[i].App.ID + ":" + masters[i].EngineObjectID },
 			func(i int) string { return masters[i].Name },
-			func(i int) []qrs.Relation { return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + masters[i].App.ID}} }},
+			func(i int) []qrs.Relation {
+				return []qrs.Relation{{Kind: qrs.EntryApp, Key: "test/app:" + masters[i].App.ID}}
+			}},
 	} {
 		got := r.ofKind(tt.kind)
 		if len(got) != len(tt.want) {
