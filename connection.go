@@ -85,6 +85,12 @@ type Connection struct {
 	ProxyUsername string `json:"proxy_username,omitzero"`
 	// ProxyPassword is the proxy login's password (proxy.password).
 	ProxyPassword Secret `json:"proxy_password,omitzero"`
+	// Scope is the part of the site that a catalog of the connection
+	// covers (the filter block: filter.streams.include and .exclude, the
+	// same for filter.apps and filter.tags, filter.published_only), for
+	// CatalogOptions.Scope. NewClient does not look at it. Default: the
+	// whole site.
+	Scope Scope `json:"scope,omitzero"`
 }
 
 // String describes the connection in one line, without any secret.

@@ -45,6 +45,7 @@ type connView struct {
 	ProxyScheme, ProxyHost             string
 	ProxyPort                          int
 	ProxyUsername, ProxyPassword       string
+	Scope                              string // the Scope as %+v prints it, "" for the whole site
 }
 
 func viewOf(t *testing.T, c *qrs.Connection) connView {
@@ -60,7 +61,15 @@ func viewOf(t *testing.T, c *qrs.Connection) connView {
 		BypassCertificateValidation: c.BypassCertificateValidation,
 		ProxyScheme:                 c.ProxyScheme, ProxyHost: c.ProxyHost, ProxyPort: c.ProxyPort,
 		ProxyUsername: c.ProxyUsername, ProxyPassword: c.ProxyPassword.Reveal(),
+		Scope: scopeView(c.Scope),
 	}
+}
+
+func scopeView(s qrs.Scope) string {
+	if s.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%+v", s)
 }
 
 // TestConnectionSecretsRedacted prints, logs and encodes a Connection with

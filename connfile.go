@@ -171,6 +171,7 @@ func connectionFrom(file string, src []byte, root *hocon.Object) (*Connection, e
 	r.readAuth(c)
 	r.readTLS(c)
 	r.readProxy(c)
+	r.readScope(c)
 	if err := r.err(); err != nil {
 		return nil, err
 	}

@@ -143,13 +143,15 @@ func TestConnectionTemplate(t *testing.T) {
 	}
 	var keys []string
 	for _, l := range root.Leaves() {
-		keys = append(keys, l.Path())
+		keys = append(keys, strings.Join(l.Keys, "."))
 	}
 	wantKeys := []string{
 		"name", "code", "connector_id", "enabled",
 		"connection.url", "connection.auth.key", "connection.auth.value",
 		"tls.truststore.path", "tls.truststore.type", "tls.bypass_certificate_validation",
 		"proxy.scheme", "proxy.hostname", "proxy.port", "proxy.username", "proxy.password",
+		"filter.streams.include", "filter.streams.exclude", "filter.apps.include", "filter.apps.exclude",
+		"filter.tags.include", "filter.tags.exclude", "filter.published_only",
 	}
 	// tls.truststore.password is ${?...}: absent without its variable.
 	if !reflect.DeepEqual(keys, wantKeys) {

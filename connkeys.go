@@ -18,15 +18,21 @@ var (
 		"tls.truststore.path", "tls.truststore.password", "tls.truststore.type",
 		"tls.bypass_certificate_validation",
 		"proxy.scheme", "proxy.hostname", "proxy.port", "proxy.username", "proxy.password",
+		"filter.streams.include", "filter.streams.exclude", "filter.apps.include", "filter.apps.exclude",
+		"filter.tags.include", "filter.tags.exclude", "filter.published_only",
 	}
-	connectionBlocks = []string{"connection", "connection.auth", "tls", "tls.truststore", "proxy"}
+	connectionBlocks = []string{"connection", "connection.auth", "tls", "tls.truststore", "proxy",
+		"filter", "filter.streams", "filter.apps", "filter.tags"}
 )
 
 // unknownKeys records every key that the format does not know.
 func (r *connReader) unknownKeys() {
 	for _, leaf := range r.root.Leaves() {
 		path := leaf.Path()
-		if slices.Contains(connectionKeys, path) || slices.Contains(connectionBlocks, path) {
+		// By segments: Path quotes a segment named include (a HOCON
+		// keyword), and a quoted segment with a dot is one segment.
+		known := func(k string) bool { return slices.Equal(leaf.Keys, strings.Split(k, ".")) }
+		if slices.ContainsFunc(connectionKeys, known) || slices.ContainsFunc(connectionBlocks, known) {
 			// A block set to a value is reported by the getters below it.
 			continue
 		}
