@@ -187,10 +187,20 @@ type catalogRun struct {
 
 	index map[string]appInfo // the apps in scope, for the join and the scoping
 	order []string           // their ids, in listing order
+	// siteDue is true until the site's entry has been yielded: it comes
+	// first, once the first step has answered, so that a site that
+	// refuses the Client yields nothing but the error.
+	siteDue bool
 }
 
-// emit yields an entry; it reports whether the loop goes on.
-func (r *catalogRun) emit(e Entry) bool { return r.yield(e, nil) }
+// emit yields an entry, after the site's if it is due; it reports whether
+// the loop goes on.
+func (r *catalogRun) emit(e Entry) bool {
+	if r.siteDue && !r.site() {
+		return false
+	}
+	return r.yield(e, nil)
+}
 
 // fail yields the error that ends the catalog.
 func (r *catalogRun) fail(err error) bool {
@@ -225,10 +235,8 @@ func (r *catalogRun) inScope(appID string) bool {
 
 func (r *catalogRun) run() {
 	o := r.opts
+	r.siteDue = o.wants(EntrySite)
 	steps := []func() bool{}
-	if o.wants(EntrySite) {
-		steps = append(steps, r.site)
-	}
 	if o.wants(EntryStream) {
 		steps = append(steps, r.streams)
 	}
@@ -253,15 +261,19 @@ func (r *catalogRun) run() {
 		steps = append(steps, r.dataModels)
 	}
 	for _, step := range steps {
-		if !step() {
+		if !step() || r.siteDue && !r.site() {
 			return
 		}
+	}
+	if r.siteDue {
+		r.site() // the site alone: nothing to ask the server
 	}
 }
 
 func (r *catalogRun) site() bool {
-	return r.emit(Entry{Kind: EntrySite, Key: escapeSegment(r.code), Name: r.code,
-		Site: &Site{Code: r.code, URL: r.c.baseStr}})
+	r.siteDue = false
+	return r.yield(Entry{Kind: EntrySite, Key: escapeSegment(r.code), Name: r.code,
+		Site: &Site{Code: r.code, URL: r.c.baseStr}}, nil)
 }
 
 // noKey is the error of an item without the id its key needs.

@@ -120,10 +120,14 @@ func checkEntries(t *testing.T, r catalogRun, code string) map[string]qrs.Entry 
 }
 
 // stage is where a kind comes in a catalog: tables and fields come
-// together, app by app.
+// together, app by app; the site's entry comes with the first listing's
+// answer.
 func stage(k qrs.EntryKind) int {
-	if k == qrs.EntryField {
+	switch k {
+	case qrs.EntryField:
 		k = qrs.EntryTable
+	case qrs.EntrySite:
+		k = qrs.EntryStream
 	}
 	return slices.Index(qrs.EntryKinds(), k)
 }
@@ -140,6 +144,9 @@ func TestCatalogDemo(t *testing.T) {
 		if len(r.ofKind(k)) == 0 {
 			t.Errorf("no %s in the demo's catalog", k)
 		}
+	}
+	if r.entries[0].Kind != qrs.EntrySite {
+		t.Errorf("the first entry is a %s", r.entries[0].Kind)
 	}
 	// Each kind is what its own listing gives.
 	ctx := t.Context()
@@ -569,6 +576,16 @@ func TestCatalogDeterministic(t *testing.T) {
 	}
 	if outs[0] != outs[1] {
 		t.Error("the catalog differs with the concurrency of data models")
+	}
+}
+
+// TestCatalogRefused: a site that refuses the Client yields the error
+// alone, not even the site's entry.
+func TestCatalogRefused(t *testing.T) {
+	_, c := startDemo(t, testserver.Config{Users: []string{`OTHER\user`}})
+	r := runCatalog(t.Context(), c, nil)
+	if !errors.Is(r.err, qrs.ErrUnauthenticated) || len(r.entries) > 0 || len(r.skipped) > 0 {
+		t.Errorf("entries %v, errors %v, end %v; want ErrUnauthenticated alone", r.entries, r.skipped, r.err)
 	}
 }
 

@@ -1,10 +1,13 @@
-// Inventory lists the visualizations of a Qlik Sense site, one per sheet,
-// as a data catalog imports them: JSON Lines on stdout, or a table.
+// Inventory lists a Qlik Sense site as a data catalog imports it: the site,
+// its streams, apps, data connections (credentials scrubbed), reload tasks,
+// visualizations (one per sheet), master items, and the tables and fields
+// of each app's data model, as JSON Lines on stdout, or as tables.
 //
 // Without -url it reads a built-in demo site, served on 127.0.0.1:
 //
 //	go run ./examples/inventory
 //	go run ./examples/inventory -table
+//	go run ./examples/inventory -kinds visualization
 //
 // Against a real site through a virtual proxy with header authentication:
 //
@@ -23,11 +26,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/qrskit/qrs"
 	"github.com/qrskit/qrs/internal/cli"
@@ -35,13 +40,33 @@ import (
 
 const synopsis = `inventory [flags]
 
-Lists the visualizations (one per sheet) of a Qlik Sense site as JSON Lines,
-or as a table with -table. The site is the one of -url and the flags that go
-with it, of a connection file (-conf), or of each connection file of a folder
-(-connections); without any of them, the built-in demo site is read.
-Progress shows on stderr when it is a terminal and stdout is not, or with
--progress. Every item has "connection", its connection's code, which is also
-the first segment of its "key".
+Lists a Qlik Sense site as a data catalog imports it, as JSON Lines, or as
+tables with -table (one per kind). Every line has "kind", "key" and
+"connection" (its connection's code, which is also the first segment of
+its key). The kinds, in the order they come (-kinds chooses among them):
+
+  site            the connection itself: its code and address
+  stream          a stream
+  app             an app, with its stream, owner, tags and last reload
+  dataconnection  a data connection: its connection string scrubbed of
+                  credentials, and the target it names
+  reloadtask      a reload task: its last run's status and message, its
+                  triggers
+  visualization   a sheet, with its app, stream, URL, status and owner
+  masteritem      a master visualization, dimension or measure
+  table, field    the tables and fields of each app's data model
+
+Lines other than visualizations have "relations", the keys of the entries
+they belong to (an app's stream, a task's app, a field's tables and app).
+An app whose data model cannot be read (never reloaded, not readable by
+the user, failing) is reported on stderr, and the rest still comes.
+
+The site is the one of -url and the flags that go with it, of a connection
+file (-conf), or of each connection file of a folder (-connections);
+without any of them, the built-in demo site is read. A connection file's
+filter block selects the part of the site, as -stream, -app, -tag and
+their -exclude- forms and -published-only do for -url. Progress shows on
+stderr when it is a terminal and stdout is not, or with -progress.
 
 With -connections, the *.conf files of the folder are read in name order
 (names starting with "." are left out). Files of another connector and
@@ -58,9 +83,11 @@ event lines among the items, told apart by their "event" field:
       a connection to inventory: its items follow
   {"event":"changed","connection":CODE,"name":NAME,"file":PATH}
       its file changed: all its items follow again
-  {"event":"done","connection":CODE,"file":PATH,"items":N}
+  {"event":"done","connection":CODE,"file":PATH,"items":N,"incomplete":[KEY...]}
       the N items since "added" or "changed" are all the connection's
-      items, and any other item it had before is gone
+      items, and any other item it had before is gone, except the tables
+      and fields of the apps listed in "incomplete" (when present), whose
+      data models could not be read this time
   {"event":"removed","connection":CODE,"name":NAME,"file":PATH,"reason":WHY}
       all the connection's items are gone: its file was removed, disabled,
       turned into another connector's, or changed the code (an "added"
@@ -73,139 +100,16 @@ event lines among the items, told apart by their "event" field:
 The first reading of the folder writes its events too. A file that is being
 written is read when it has stayed the same for one -watch-interval.`
 
-// item is one visualization as the output writes it.
-type item struct {
-	Key         string    `json:"key"`
-	Connection  string    `json:"connection"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	AppID       string    `json:"app_id"`
-	App         string    `json:"app"`
-	Stream      string    `json:"stream"`
-	URL         string    `json:"url"`
-	Status      string    `json:"status"`
-	Created     time.Time `json:"created,omitzero"`
-	Modified    time.Time `json:"modified,omitzero"`
-	Published   time.Time `json:"published,omitzero"`
-	Tags        []string  `json:"tags"`
-	Contacts    []contact `json:"contacts"`
-}
-
-// contact is a person responsible for a visualization.
-type contact struct {
-	Name          string `json:"name"`
-	UserID        string `json:"user_id"`
-	UserDirectory string `json:"user_directory"`
-	Email         string `json:"email,omitempty"`
-	Role          string `json:"role"`
-}
-
-func newItem(v *qrs.Visualization) item {
-	it := item{
-		Key:         v.Key.String(),
-		Connection:  v.Key.Code,
-		Name:        v.Name,
-		Description: v.Description,
-		AppID:       v.AppID,
-		App:         v.AppName,
-		Stream:      v.StreamName,
-		URL:         v.SheetURL,
-		Status:      string(v.Status),
-		Created:     v.Created,
-		Modified:    v.Modified,
-		Published:   v.Published,
-		Tags:        v.Tags,
-		Contacts:    make([]contact, len(v.Contacts)),
-	}
-	if it.Tags == nil {
-		it.Tags = []string{}
-	}
-	for i, c := range v.Contacts {
-		it.Contacts[i] = contact(c)
-	}
-	return it
-}
-
-// AppendJSON appends the item as one JSON object, exactly as encoding it
-// with its tags would (TestItemAppendJSON compares them), without
-// reflection: this is the inventory's hot path.
-func (it *item) AppendJSON(b []byte) []byte {
-	str := func(b []byte, name, v string) []byte {
-		b = append(b, name...)
-		b, _ = jsontext.AppendQuote(b, v) // invalid UTF-8 is replaced, as encoding does
-		return b
-	}
-	tm := func(b []byte, name string, t time.Time) []byte {
-		if t.IsZero() {
-			return b
-		}
-		b = append(append(b, name...), '"')
-		return append(t.AppendFormat(b, time.RFC3339Nano), '"')
-	}
-	b = str(b, `{"key":`, it.Key)
-	b = str(b, `,"connection":`, it.Connection)
-	b = str(b, `,"name":`, it.Name)
-	b = str(b, `,"description":`, it.Description)
-	b = str(b, `,"app_id":`, it.AppID)
-	b = str(b, `,"app":`, it.App)
-	b = str(b, `,"stream":`, it.Stream)
-	b = str(b, `,"url":`, it.URL)
-	b = str(b, `,"status":`, it.Status)
-	b = tm(b, `,"created":`, it.Created)
-	b = tm(b, `,"modified":`, it.Modified)
-	b = tm(b, `,"published":`, it.Published)
-	b = append(b, `,"tags":[`...)
-	for i, t := range it.Tags {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b, _ = jsontext.AppendQuote(b, t)
-	}
-	b = append(b, `],"contacts":[`...)
-	for i, c := range it.Contacts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = str(b, `{"name":`, c.Name)
-		b = str(b, `,"user_id":`, c.UserID)
-		b = str(b, `,"user_directory":`, c.UserDirectory)
-		if c.Email != "" {
-			b = str(b, `,"email":`, c.Email)
-		}
-		b = str(b, `,"role":`, c.Role)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
-}
-
-// owner returns the owner's DIRECTORY\user.
-func (it *item) owner() string {
-	for _, c := range it.Contacts {
-		if c.Role == qrs.RoleOwner {
-			return cli.UserName(c.UserDirectory, c.UserID)
-		}
-	}
-	return ""
-}
-
-var columns = []cli.Column[item]{
-	{Title: "KEY", Value: func(it *item) string { return it.Key }},
-	{Title: "NAME", Max: 32, Value: func(it *item) string { return it.Name }},
-	{Title: "APP", Max: 28, Value: func(it *item) string { return it.App }},
-	{Title: "STREAM", Max: 20, Value: func(it *item) string { return it.Stream }},
-	{Title: "STATUS", Value: func(it *item) string { return it.Status }},
-	{Title: "MODIFIED", Value: func(it *item) string { return cli.TableTime(it.Modified) }},
-	{Title: "OWNER", Max: 24, Value: (*item).owner},
-	{Title: "URL", Value: func(it *item) string { return it.URL }},
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := cli.NewFlagSet("inventory", synopsis, stderr)
 	conn := cli.AddConnFlags(fs, cli.FlagCode|cli.FlagPartitions)
 	files := cli.AddFileFlags(fs, conn, true)
-	list := cli.AddListFlags(fs, false)
-	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
+	scope := cli.AddScopeFlags(fs)
+	kindList := fs.String("kinds", "all", "the `kinds` to list, separated by commas (see above), or all")
+	filter := fs.String("filter", "", "QRS filter `text` over apps: only these apps and what is theirs, e.g. \"name sw 'Sales'\"")
+	table := fs.Bool("table", false, "print aligned tables, one per kind, instead of JSON Lines")
 	emails := fs.Bool("emails", false, "fill the contacts' email from their QRS user attributes (one more request per 50 owners)")
+	concurrency := fs.Int("models", 4, "fetch `N` data models at a time (1 to 16)")
 	progress := fs.Bool("progress", false, "show progress on stderr even when it is not a terminal")
 	watch := fs.Bool("watch", false, "with -connections: then watch the folder and read again the connections whose file\nis added, changed or removed, until interrupted (see above)")
 	every := fs.Duration("watch-interval", 2*time.Second, "how often -watch looks at the folder")
@@ -214,7 +118,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	kinds, err := parseKinds(*kindList)
 	switch {
+	case err != nil:
+		return err
 	case *watch && !set["connections"]:
 		return cli.Usagef("-watch needs -connections")
 	case set["watch-interval"] && !*watch:
@@ -223,14 +130,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Usagef("-watch-interval must be positive")
 	case *watch && *table:
 		return cli.Usagef("-watch writes JSON Lines with events: -table cannot be used with it")
+	case scope.Given() && files.Given():
+		return cli.Usagef("-stream, -app, -tag and their -exclude- forms cannot be used with a connection file: its filter block says them")
+	case *concurrency < 1 || *concurrency > 16:
+		return cli.Usagef("-models must be 1 to 16")
 	}
-	opts := conn.Options(stderr)
-	lo := list.Options()
-	lo.ContactEmails = *emails
-	lo.Partitions.AppsPerRequest = conn.Partitions
+
+	// What to list and how: the options of one Catalog call.
+	opts := &qrs.CatalogOptions{
+		Kinds:                kinds,
+		Scope:                scope.Scope(*filter),
+		ContactEmails:        *emails,
+		Partitions:           qrs.Partitions{AppsPerRequest: conn.Partitions},
+		DataModelConcurrency: *concurrency,
+	}
+	noun := "entries"
+	if slices.Equal(kinds, []qrs.EntryKind{qrs.EntryVisualization}) {
+		noun = "visualizations"
+	}
+	counts := map[qrs.EntryKind]int{} // of the whole run, for the progress's last line
 	newProgress := func() *cli.Progress {
 		if *progress || cli.ShowProgress(stdout, stderr) {
-			return cli.NewProgress(stderr, "inventory", "visualizations", cli.IsTerminal(stderr))
+			p := cli.NewProgress(stderr, "inventory", noun, cli.IsTerminal(stderr))
+			p.SetDetail(func() string { return countsText(counts) })
+			return p
 		}
 		return nil
 	}
@@ -239,21 +162,129 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := files.Check(); err != nil {
 			return err
 		}
-		f := newFolder(files.Dir, stderr, cli.NewWriter(stdout, *table, columns))
-		f.list, f.opts, f.progress, f.events = lo, opts, newProgress(), *watch
+		f := newFolder(files.Dir, stderr, newOutput(stdout, *table))
+		f.catalog, f.filter, f.opts, f.progress, f.events, f.counts = opts, *filter, conn.Options(stderr), newProgress(), *watch, counts
 		return f.run(ctx, *watch, *every)
 	}
 	src, err := files.SiteSource(stderr)
 	if err != nil {
 		return err
 	}
-	client, release, err := src.Open(opts...)
+	client, release, err := src.Open(conn.Options(stderr)...)
 	if err != nil {
 		return err
 	}
 	defer release()
-	out := cli.NewWriter(stdout, *table, columns)
-	return cli.Emit(client.Visualizations(ctx, lo), out, newItem, newProgress())
+	if files.Given() {
+		opts.Scope = cli.ScopeOf(src) // the file's filter block
+		opts.Scope.AppFilter = *filter
+	}
+	out := newOutput(stdout, *table)
+	p := newProgress()
+	_, _, err = inventory(ctx, client, opts, out, p, counts, stderr)
+	if cerr := out.close(); err == nil {
+		err = cerr
+	}
+	if cli.BrokenPipe(err) {
+		p.Clear()
+	} else {
+		p.Done()
+	}
+	return err
+}
+
+// inventory writes the catalog of client to out, counting each entry on p
+// and in counts, and returns how many lines it wrote and the keys of the
+// apps whose data model could not be read (other than for having none). An
+// entry-level error (one app's data model) is reported on stderr and the
+// catalog goes on; any other error ends it.
+func inventory(ctx context.Context, client *qrs.Client, opts *qrs.CatalogOptions, out *output, p *cli.Progress,
+	counts map[qrs.EntryKind]int, stderr io.Writer) (written int, incomplete []string, err error) {
+	var noModel int
+	defer func() {
+		if noModel > 0 {
+			fmt.Fprintf(stderr, "inventory: %d apps have no data model recorded (never reloaded on a release that records them)\n", noModel)
+		}
+	}()
+	code := ""
+	for e, err := range client.Catalog(ctx, opts) {
+		var ee *qrs.EntryError
+		switch {
+		case errors.Is(err, qrs.ErrNoDataModel):
+			noModel++
+			continue
+		case errors.As(err, &ee):
+			fmt.Fprintf(stderr, "inventory: %v\n", err)
+			incomplete = append(incomplete, ee.Key)
+			continue
+		case err != nil:
+			return written, incomplete, err
+		}
+		if code == "" {
+			k, _ := qrs.ParseEntryKey(e.Key)
+			code = k.Code
+		}
+		r := newRecord(code, &e)
+		if err := out.write(&r); err != nil {
+			return written, incomplete, err
+		}
+		written++
+		counts[e.Kind]++
+		p.Add()
+	}
+	return written, incomplete, nil
+}
+
+// parseKinds reads -kinds: all (nil: every kind), or kinds separated by
+// commas.
+func parseKinds(list string) ([]qrs.EntryKind, error) {
+	if strings.TrimSpace(list) == "all" {
+		return nil, nil
+	}
+	var kinds []qrs.EntryKind
+	for name := range strings.SplitSeq(list, ",") {
+		k := qrs.EntryKind(strings.TrimSpace(name))
+		if !slices.Contains(qrs.EntryKinds(), k) {
+			return nil, cli.Usagef("-kinds: unknown kind %q: use all, or some of %s", name, kindNames())
+		}
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds, nil
+}
+
+func kindNames() string {
+	var names []string
+	for _, k := range qrs.EntryKinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ",")
+}
+
+// countsText says how many entries of each kind there were.
+func countsText(counts map[qrs.EntryKind]int) string {
+	var parts []string
+	for _, k := range qrs.EntryKinds() {
+		if n := counts[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(k qrs.EntryKind, n int) string {
+	switch {
+	case n == 1:
+		return string(k)
+	case k == qrs.EntryDataConnection:
+		return "data connections"
+	case k == qrs.EntryReloadTask:
+		return "reload tasks"
+	case k == qrs.EntryMasterItem:
+		return "master items"
+	}
+	return string(k) + "s"
 }
 
 func main() { cli.Main("inventory", run) }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,12 +32,28 @@ func wantKeys(t *testing.T, code string) map[string]map[string]any {
 	return want
 }
 
+// visualizations returns the lines of kind visualization.
+func visualizations(lines []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, l := range lines {
+		if l["kind"] == string(qrs.EntryVisualization) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func TestDemoJSONLines(t *testing.T) {
 	stdout, stderr := clitest.MustRun(t, run)
 	if !strings.Contains(stderr, "demo site") {
 		t.Errorf("stderr does not say the demo site is read: %q", stderr)
 	}
-	items := clitest.JSONLines(t, stdout)
+	lines := clitest.JSONLines(t, stdout)
+	checkCatalogLines(t, lines, cli.DemoCode)
+	if !strings.Contains(stderr, "inventory: 3 apps have no data model recorded") {
+		t.Errorf("stderr does not count the demo's apps without a data model: %q", stderr)
+	}
+	items := visualizations(lines)
 	want := wantKeys(t, cli.DemoCode)
 	if got := len(items); got != len(want) {
 		t.Fatalf("%d items, want %d (the demo's sheets)", got, len(want))
@@ -60,7 +78,7 @@ func TestDemoJSONLines(t *testing.T) {
 			t.Errorf("key %q is not a demo sheet's", key)
 			continue
 		}
-		for _, f := range []string{"key", "name", "description", "app_id", "app", "stream", "url", "status"} {
+		for _, f := range []string{"kind", "key", "name", "description", "app_id", "app", "stream", "url", "status"} {
 			if _, ok := it[f].(string); !ok {
 				t.Errorf("%s: %s is %#v, want a string", key, f, it[f])
 			}
@@ -118,9 +136,9 @@ func TestEmails(t *testing.T) {
 	if emails == 0 {
 		t.Fatal("the demo users have no email attribute")
 	}
-	stdout, _ := clitest.MustRun(t, run, "-emails")
+	stdout, _ := clitest.MustRun(t, run, "-emails", "-kinds", "visualization,app")
 	with := 0
-	for _, it := range clitest.JSONLines(t, stdout) {
+	for _, it := range visualizations(clitest.JSONLines(t, stdout)) {
 		for _, c := range it["contacts"].([]any) {
 			if e, _ := c.(map[string]any)["email"].(string); strings.Contains(e, "@") {
 				with++
@@ -134,12 +152,26 @@ func TestEmails(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	stdout, _ := clitest.MustRun(t, run, "-table")
-	want := wantKeys(t, cli.DemoCode)
-	lines := clitest.TableLines(t, stdout, []string{"KEY", "NAME", "APP", "STREAM", "STATUS", "MODIFIED", "OWNER", "URL"}, len(want))
-	for _, l := range lines[1:] {
-		if key := strings.Fields(l)[0]; want[key] == nil {
-			t.Errorf("row %q does not start with a demo key", l)
+	// One table per kind, in the catalog's order, each under its caption.
+	groups := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n\n")
+	var captions []string
+	for _, g := range groups {
+		caption, table, _ := strings.Cut(g, "\n")
+		captions = append(captions, strings.Fields(caption)[0])
+		if !strings.HasPrefix(caption, "VISUALIZATIONS ") {
+			continue
 		}
+		want := wantKeys(t, cli.DemoCode)
+		lines := clitest.TableLines(t, table+"\n", []string{"KEY", "NAME", "APP", "STREAM", "STATUS", "MODIFIED", "OWNER", "URL"}, len(want))
+		for _, l := range lines[1:] {
+			if key := strings.Fields(l)[0]; want[key] == nil {
+				t.Errorf("row %q does not start with a demo key", l)
+			}
+		}
+	}
+	wantCaptions := []string{"SITE", "STREAMS", "APPS", "DATA", "RELOAD", "VISUALIZATIONS", "MASTER", "TABLES", "FIELDS"}
+	if strings.Join(captions, " ") != strings.Join(wantCaptions, " ") {
+		t.Errorf("tables %q, want %q:\n%s", captions, wantCaptions, stdout)
 	}
 }
 
@@ -151,8 +183,14 @@ func TestFilterCodeAndPartitions(t *testing.T) {
 			want++
 		}
 	}
-	stdout, _ := clitest.MustRun(t, run, "-code", "c/1", "-partitions", "2", "-filter", "app.name eq "+qrs.Quote(app))
-	items := clitest.JSONLines(t, stdout)
+	stdout, _ := clitest.MustRun(t, run, "-code", "c/1", "-partitions", "2", "-filter", "name eq "+qrs.Quote(app))
+	lines := clitest.JSONLines(t, stdout)
+	for _, l := range lines {
+		if app := l["app_id"]; l["kind"] == "app" && l["name"] != "Customer 360" || app != nil && app != "b98b6e68-2acf-4424-9a29-b4a8dd5e5179" {
+			t.Errorf("a line of another app than %s: %v", app, l)
+		}
+	}
+	items := visualizations(lines)
 	if len(items) != want {
 		t.Fatalf("%d items, want %d", len(items), want)
 	}
@@ -166,12 +204,19 @@ func TestFilterCodeAndPartitions(t *testing.T) {
 
 func TestProgress(t *testing.T) {
 	stdout, stderr := clitest.MustRun(t, run, "-progress")
-	n := len(clitest.JSONLines(t, stdout))
-	if want := " " + strconv.Itoa(n) + " visualizations in "; !strings.Contains(stderr, want) {
+	lines := clitest.JSONLines(t, stdout)
+	if want := " " + strconv.Itoa(len(lines)) + " entries in "; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not hold the final line %q", stderr, want)
+	}
+	if want := ": 1 site, 4 streams, 8 apps, 17 data connections, 9 reload tasks, " + strconv.Itoa(len(visualizations(lines))) + " visualizations,"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not count the kinds (%q)", stderr, want)
+	}
+	stdout, stderr = clitest.MustRun(t, run, "-progress", "-kinds", "visualization")
+	if want := " " + strconv.Itoa(len(clitest.JSONLines(t, stdout))) + " visualizations in "; !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not hold the final line %q", stderr, want)
 	}
 	_, stderr = clitest.MustRun(t, run)
-	if strings.Contains(stderr, "visualizations in") {
+	if strings.Contains(stderr, "entries in") {
 		t.Errorf("progress without -progress on a buffer: %q", stderr)
 	}
 }
@@ -183,7 +228,7 @@ func TestURL(t *testing.T) {
 		t.Errorf("stderr mentions the demo site with -url: %q", stderr)
 	}
 	want := wantKeys(t, cli.DefaultCode)
-	items := clitest.JSONLines(t, stdout)
+	items := visualizations(clitest.JSONLines(t, stdout))
 	if len(items) != len(want) {
 		t.Fatalf("%d items, want %d", len(items), len(want))
 	}
@@ -228,6 +273,14 @@ func TestBadFlags(t *testing.T) {
 		{"-connections", "d", "-watch-interval", "1s"},
 		{"-connections", "d", "-watch", "-watch-interval", "0s"},
 		{"-connections", "d", "-watch", "-table"},
+		{"-kinds", "sheet"},
+		{"-kinds", "app,,stream"},
+		{"-kinds", ""},
+		{"-models", "0"},
+		{"-models", "17"},
+		{"-conf", "x.conf", "-stream", "Finance"},
+		{"-connections", "d", "-exclude-tag", "x"},
+		{"-published-only=maybe"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			clitest.CheckUsage(t, "inventory", run, args...)
@@ -240,7 +293,8 @@ func TestHelp(t *testing.T) {
 	if got := cli.ExitCode("inventory", err, new(bytes.Buffer)); got != cli.ExitOK {
 		t.Errorf("-help exits %d (%v), want 0", got, err)
 	}
-	for _, s := range []string{"-url", "-table", "-conf", "-connections", "-watch", "-watch-interval", `{"event":"removed"`, cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
+	for _, s := range []string{"-url", "-table", "-kinds", "-stream", "-exclude-tag", "-published-only", "-conf", "-connections", "-watch", "-watch-interval",
+		`{"event":"removed"`, `"incomplete"`, "dataconnection", "masteritem", cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("-help does not mention %s", s)
 		}
@@ -272,4 +326,82 @@ func TestBrokenPipe(t *testing.T) {
 	if strings.Contains(stderr.String(), "visualizations in") {
 		t.Errorf("final progress line after a broken pipe: %q", stderr.String())
 	}
+}
+
+// checkCatalogLines checks the lines of a whole catalog of the demo site:
+// every kind, "kind", "key" and "connection" on every line, each key once
+// and reading back as its kind, relations to keys of the output, no
+// credential of the fixtures.
+func checkCatalogLines(t *testing.T, lines []map[string]any, code string) {
+	t.Helper()
+	keys := map[string]string{}
+	counts := map[string]int{}
+	for _, l := range lines {
+		kind, _ := l["kind"].(string)
+		key, _ := l["key"].(string)
+		counts[kind]++
+		if _, dup := keys[key]; dup {
+			t.Errorf("key %q twice", key)
+		}
+		keys[key] = kind
+		if k, err := qrs.ParseEntryKey(key); err != nil || string(k.Kind) != kind || k.Code != code || l["connection"] != code {
+			t.Errorf("line %v: key %+v, %v", l, k, err)
+		}
+	}
+	for _, k := range qrs.EntryKinds() {
+		if counts[string(k)] == 0 {
+			t.Errorf("no %s line", k)
+		}
+	}
+	for _, l := range lines {
+		for _, r := range arr(l["relations"]) {
+			rel, _ := r.(map[string]any)
+			if kind, ok := keys[rel["key"].(string)]; !ok || kind != rel["kind"] {
+				t.Errorf("%s %s relates to %v, not in the output", l["kind"], l["key"], rel)
+			}
+		}
+	}
+	// A few fields of the other kinds, against the demo's files.
+	conns := map[string]map[string]any{}
+	for _, c := range clitest.Demo(t, testserver.DataConnectionFile) {
+		conns[clitest.Str(c, "id")] = c
+	}
+	tasks := map[string]map[string]any{}
+	for _, task := range clitest.Demo(t, testserver.ReloadTaskFile) {
+		tasks[clitest.Str(task, "id")] = task
+	}
+	for _, l := range lines {
+		switch l["kind"] {
+		case "dataconnection":
+			c := conns[l["id"].(string)]
+			if c == nil || l["name"] != clitest.Str(c, "name") || l["type"] != clitest.Str(c, "type") {
+				t.Errorf("data connection %v, want %v", l, c)
+			}
+		case "reloadtask":
+			task := tasks[l["id"].(string)]
+			status := qrs.TaskStatus(task["operational"].(map[string]any)["lastExecutionResult"].(map[string]any)["status"].(float64)).String()
+			if task == nil || l["name"] != clitest.Str(task, "name") || l["status"] != status || l["app_id"] != clitest.Str(task, "app.id") {
+				t.Errorf("reload task %v, want %v", l, task)
+			}
+		}
+	}
+	out, _ := json.Marshal(lines)
+	for _, s := range testserver.FixtureSecrets() {
+		if strings.Contains(string(out), s) {
+			t.Errorf("the output holds the secret %q", s)
+		}
+	}
+}
+
+func arr(v any) []any { a, _ := v.([]any); return a }
+
+// vizTable checks that out is the table of visualizations alone, under its
+// caption, with rows rows.
+func vizTable(t *testing.T, out string, rows int) []string {
+	t.Helper()
+	caption, table, _ := strings.Cut(out, "\n")
+	if want := fmt.Sprintf("VISUALIZATIONS (%d)", rows); caption != want {
+		t.Errorf("caption %q, want %q", caption, want)
+	}
+	return clitest.TableLines(t, table, []string{"KEY", "NAME", "APP", "STREAM", "STATUS", "MODIFIED", "OWNER", "URL"}, rows)
 }

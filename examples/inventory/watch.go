@@ -34,13 +34,14 @@ const readLimit = hocon.MaxSize
 // event is a line of the output of -watch, among the items; the synopsis
 // documents each kind.
 type event struct {
-	Event      string `json:"event"` // added, changed, done, removed, error
-	Connection string `json:"connection,omitempty"`
-	Name       string `json:"name,omitempty"`
-	File       string `json:"file"`
-	Items      *int   `json:"items,omitempty"` // done
-	Reason     string `json:"reason,omitempty"`
-	Error      string `json:"error,omitempty"`
+	Event      string   `json:"event"` // added, changed, done, removed, error
+	Connection string   `json:"connection,omitempty"`
+	Name       string   `json:"name,omitempty"`
+	File       string   `json:"file"`
+	Items      *int     `json:"items,omitempty"`      // done
+	Incomplete []string `json:"incomplete,omitempty"` // done: apps whose data model could not be read
+	Reason     string   `json:"reason,omitempty"`
+	Error      string   `json:"error,omitempty"`
 }
 
 // The kinds of events.
@@ -78,18 +79,20 @@ type entry struct {
 type folder struct {
 	dir      string
 	stderr   io.Writer
-	out      *cli.Writer[item]
-	list     *qrs.ListOptions
+	out      *output
+	catalog  *qrs.CatalogOptions // the scope of each connection is its file's
+	filter   string              // -filter, over the apps of each connection
 	opts     []qrs.Option
-	progress *cli.Progress // nil: none
-	events   bool          // write event lines (-watch)
+	progress *cli.Progress         // nil: none
+	counts   map[qrs.EntryKind]int // the entries written, by kind
+	events   bool                  // write event lines (-watch)
 
 	files    map[string]*entry // by file name, for every file read
 	codes    map[string]string // the file name of each connection in conn, by code
 	failures int
 }
 
-func newFolder(dir string, stderr io.Writer, out *cli.Writer[item]) *folder {
+func newFolder(dir string, stderr io.Writer, out *output) *folder {
 	return &folder{
 		dir:    dir,
 		stderr: stderr,
@@ -121,9 +124,9 @@ func (f *folder) run(ctx context.Context, watch bool, every time.Duration) error
 	}
 	var end error
 	if watch {
-		end = f.out.Flush()
+		end = f.out.flush()
 	} else {
-		end = f.out.Close()
+		end = f.out.close()
 	}
 	if err == nil {
 		err = end
@@ -353,7 +356,16 @@ func (f *folder) inventory(ctx context.Context, path string, c *qrs.Connection) 
 		return f.fail(path, c.Code, err)
 	}
 	defer release()
-	n, err := cli.WriteAll(client.Visualizations(ctx, f.list), f.out, newItem, f.progress)
+	var opts qrs.CatalogOptions
+	if f.catalog != nil {
+		opts = *f.catalog
+	}
+	opts.Scope = c.Scope
+	opts.Scope.AppFilter = f.filter
+	if f.counts == nil {
+		f.counts = map[qrs.EntryKind]int{}
+	}
+	n, incomplete, err := inventory(ctx, client, &opts, f.out, f.progress, f.counts, f.stderr)
 	switch {
 	case cli.OutputFailed(err):
 		return err
@@ -362,7 +374,7 @@ func (f *folder) inventory(ctx context.Context, path string, c *qrs.Connection) 
 	case err != nil:
 		return f.fail(path, c.Code, err)
 	}
-	return f.event(event{Event: eventDone, Connection: c.Code, File: path, Items: &n})
+	return f.event(event{Event: eventDone, Connection: c.Code, File: path, Items: &n, Incomplete: incomplete})
 }
 
 // fail reports a problem with the file at path (of the connection code,
@@ -392,8 +404,8 @@ func (f *folder) event(ev event) error {
 	if !f.events {
 		return nil
 	}
-	if err := f.out.WriteLine(ev); err != nil {
+	if err := f.out.writeLine(ev); err != nil {
 		return err
 	}
-	return f.out.Flush()
+	return f.out.flush()
 }

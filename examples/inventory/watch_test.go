@@ -84,26 +84,41 @@ func demoSheets(t *testing.T) int {
 	return len(clitest.DemoSheets(t))
 }
 
-// checkItems checks that items are the demo site's items of the connection
-// code, read from s: one per demo key, with the code, on the site's URL.
+// checkItems checks that items are the demo site's catalog for the
+// connection code, read from s: every kind, each key once, with the code;
+// one visualization per demo key, on the site's URL.
 func checkItems(t *testing.T, items []map[string]any, code string, s site) {
 	t.Helper()
 	want := wantKeys(t, code)
-	if len(items) != len(want) {
-		t.Errorf("connection %s: %d items, want %d", code, len(items), len(want))
-	}
+	kinds := map[string]int{}
 	seen := map[string]bool{}
 	for _, it := range items {
 		key, _ := it["key"].(string)
-		if want[key] == nil || seen[key] {
-			t.Errorf("connection %s: key %q is not a demo key of the code, or is there twice", code, key)
+		kind, _ := it["kind"].(string)
+		kinds[kind]++
+		if k, err := qrs.ParseEntryKey(key); err != nil || string(k.Kind) != kind || k.Code != code || seen[key] {
+			t.Errorf("connection %s: key %q of a %s reads as %+v, %v, or is there twice", code, key, kind, k, err)
 		}
 		seen[key] = true
 		if it["connection"] != code {
 			t.Errorf("item %s: connection %v, want %q", key, it["connection"], code)
 		}
+		if kind != string(qrs.EntryVisualization) {
+			continue
+		}
+		if want[key] == nil {
+			t.Errorf("connection %s: key %q is not a demo key of the code", code, key)
+		}
 		if u, _ := it["url"].(string); !strings.HasPrefix(u, s.srv.URL()+"/") {
 			t.Errorf("item %s: url %q is not on %s, the site of %s", key, u, s.srv.URL(), code)
+		}
+	}
+	if kinds[string(qrs.EntryVisualization)] != len(want) {
+		t.Errorf("connection %s: %d visualizations, want %d", code, kinds[string(qrs.EntryVisualization)], len(want))
+	}
+	for _, k := range qrs.EntryKinds() {
+		if kinds[string(k)] == 0 {
+			t.Errorf("connection %s: no %s", code, k)
 		}
 	}
 }
@@ -131,8 +146,8 @@ func TestConf(t *testing.T) {
 
 	// A disabled connection named on the command line is read, with a notice.
 	writeFile(t, path, s.conf("qlik-prod", "enabled = false"))
-	stdout, stderr = clitest.MustRun(t, run, "-conf", path, "-table")
-	clitest.TableLines(t, stdout, []string{"KEY", "NAME", "APP", "STREAM", "STATUS", "MODIFIED", "OWNER", "URL"}, demoSheets(t))
+	stdout, stderr = clitest.MustRun(t, run, "-conf", path, "-table", "-kinds", "visualization")
+	vizTable(t, stdout, demoSheets(t))
 	if !strings.Contains(stderr, path) || !strings.Contains(stderr, "disabled") {
 		t.Errorf("stderr %q does not say that %s is disabled", stderr, path)
 	}
@@ -235,7 +250,7 @@ func TestConnections(t *testing.T) {
 		regexp.MustCompile(`^inventory: skipping ` + regexp.QuoteMeta(path("d.conf")) + `: .*disabled`),
 		regexp.MustCompile(`^inventory: qrs: ` + regexp.QuoteMeta(path("e.conf")) + `:2:\d+: `),
 		regexp.MustCompile(`^inventory: ` + regexp.QuoteMeta(path("f.conf")) + `: the code "site-a" is the code of ` + regexp.QuoteMeta(path("a.conf"))),
-		regexp.MustCompile(`^inventory: ` + fmt.Sprint(2*demoSheets(t)) + ` visualizations in `),
+		regexp.MustCompile(`^inventory: \d+ entries in .*, ` + fmt.Sprint(2*demoSheets(t)) + ` visualizations, `),
 	} {
 		if !slicesContainsMatch(lines, want) {
 			t.Errorf("stderr has no line matching %s:\n%s", want, stderr)
@@ -248,8 +263,8 @@ func TestConnections(t *testing.T) {
 	}
 
 	// One table for every connection.
-	stdout, _, _ = clitest.Run(t, run, "-connections", dir, "-table")
-	clitest.TableLines(t, stdout, []string{"KEY", "NAME", "APP", "STREAM", "STATUS", "MODIFIED", "OWNER", "URL"}, 2*demoSheets(t))
+	stdout, _, _ = clitest.Run(t, run, "-connections", dir, "-table", "-kinds", "visualization")
+	vizTable(t, stdout, 2*demoSheets(t))
 
 	// Without failures, the exit status is 0; a folder without connection
 	// files is an error.
@@ -530,7 +545,7 @@ func TestPollSettles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.conf")
 	var out bytes.Buffer
-	f := newFolder(dir, io.Discard, cli.NewWriter(&out, false, columns))
+	f := newFolder(dir, io.Discard, newOutput(&out, false))
 	f.events = true
 	look := func() map[string]fingerprint {
 		t.Helper()
@@ -546,7 +561,7 @@ func TestPollSettles(t *testing.T) {
 		if err := f.poll(t.Context(), seen, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.out.Flush(); err != nil {
+		if err := f.out.flush(); err != nil {
 			t.Fatal(err)
 		}
 		return clitest.JSONLines(t, out.String())
@@ -582,4 +597,77 @@ func TestPollSettles(t *testing.T) {
 		t.Errorf("a file that went since the last look was removed: %s", summary(lines))
 	}
 	checkEvents(t, poll(gone, gone), [3]string{"removed", "site-a", "a.conf"})
+}
+
+// TestDoneIncomplete: an app whose data model cannot be read is reported,
+// and listed in the done event, so that a reader of the events keeps what
+// it had of its tables and fields.
+func TestDoneIncomplete(t *testing.T) {
+	const denied = "08e587a1-fb60-4bb7-84dc-34d775320e0b"
+	srv, store := clitest.Server(t, testserver.Config{Prefix: "hdr", Header: "hdr-usr", Users: []string{siteUser},
+		DenyDataModel: func(_, id string) bool { return id == denied }})
+	s := site{srv: srv, store: store}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.conf"), s.conf("site-a"))
+	var out, stderr bytes.Buffer
+	f := newFolder(dir, &stderr, newOutput(&out, false))
+	f.events = true
+	fps, err := f.scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.update(t.Context(), "a.conf", fps["a.conf"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.out.flush(); err != nil {
+		t.Fatal(err)
+	}
+	events, _ := splitEvents(clitest.JSONLines(t, out.String()))
+	if len(events) != 2 {
+		t.Fatalf("events %v", events)
+	}
+	done := events[1]
+	if got := fmt.Sprint(done["incomplete"]); done["event"] != "done" || got != "[site-a/app:"+denied+"]" {
+		t.Errorf("done event %v, want the denied app incomplete", done)
+	}
+	if !strings.Contains(stderr.String(), "403 Forbidden") || !strings.Contains(stderr.String(), "site-a/app:"+denied) {
+		t.Errorf("stderr does not report the denied app:\n%s", stderr.String())
+	}
+}
+
+// TestConfScope: a connection file's filter block selects the apps, and
+// so do the scope flags for a site of the command line.
+func TestConfScope(t *testing.T) {
+	s := newSite(t)
+	path := filepath.Join(t.TempDir(), "scoped.conf")
+	writeFile(t, path, s.conf("scoped", `filter.streams.include = ["Everyone"]`, `filter.tags.exclude = ["Certified"]`))
+	everyone := func(stdout string) {
+		t.Helper()
+		lines := clitest.JSONLines(t, stdout)
+		apps := 0
+		for _, l := range lines {
+			if l["kind"] == "app" {
+				apps++
+				if l["stream"] != "Everyone" || slicesContainsString(l["tags"], "Certified") {
+					t.Errorf("app %v is out of scope", l)
+				}
+			}
+		}
+		if apps != 1 { // Operations KPIs: the other app of Everyone is Certified
+			t.Errorf("%d apps in scope, want 1", apps)
+		}
+	}
+	stdout, _ := clitest.MustRun(t, run, "-conf", path, "-kinds", "app,visualization")
+	everyone(stdout)
+	stdout, _ = clitest.MustRun(t, run, "-stream", "Everyone", "-exclude-tag", "Certified", "-kinds", "app,visualization")
+	everyone(stdout)
+}
+
+func slicesContainsString(v any, s string) bool {
+	for _, e := range arr(v) {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }

@@ -28,6 +28,7 @@ type Progress struct {
 	start, last time.Time
 	n           int64
 	shown       bool // a terminal line is on screen
+	detail      func() string
 }
 
 // ShowProgress reports whether progress should show without being asked
@@ -83,6 +84,14 @@ func (p *Progress) Clear() {
 	p.shown = false
 }
 
+// SetDetail makes the final line end with what detail returns, such as
+// the counts of each kind of item.
+func (p *Progress) SetDetail(detail func() string) {
+	if p != nil {
+		p.detail = detail
+	}
+}
+
 // Done shows the total and the time taken.
 func (p *Progress) Done() {
 	if p == nil {
@@ -90,7 +99,13 @@ func (p *Progress) Done() {
 	}
 	p.Clear()
 	d := p.now().Sub(p.start)
-	fmt.Fprintf(p.w, "%s: %d %s in %s (%s)\n", p.prog, p.n, p.noun, d.Round(time.Millisecond), rate(p.n, d))
+	more := ""
+	if p.detail != nil {
+		if s := p.detail(); s != "" {
+			more = ": " + s
+		}
+	}
+	fmt.Fprintf(p.w, "%s: %d %s in %s (%s)%s\n", p.prog, p.n, p.noun, d.Round(time.Millisecond), rate(p.n, d), more)
 }
 
 // rate formats n items in d as a rate per second.

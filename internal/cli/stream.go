@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io"
 
 	"github.com/go-json-experiment/json"
 )
@@ -49,4 +50,14 @@ func (w *Writer[T]) Flush() error {
 func OutputFailed(err error) bool {
 	var oe *outputError
 	return errors.As(err, &oe)
+}
+
+// WriteString writes s to w, the program's output, outside any Writer
+// (a caption between tables): its error is an output error, for BrokenPipe
+// and OutputFailed.
+func WriteString(w io.Writer, s string) error {
+	if _, err := io.WriteString(w, s); err != nil {
+		return &outputError{err}
+	}
+	return nil
 }
