@@ -32,7 +32,11 @@
 #
 # Contenders, each run under /usr/bin/time -v (wall time from the shell, peak
 # RSS and CPU from time), each reporting the count it saw:
-#   qrs          examples/inventory -url ... -progress > /dev/null (apps, then sheets)
+#   qrs          examples/inventory -kinds visualization -url ... -progress > /dev/null
+#                (apps, then sheets: Visualizations)
+#   catalog      examples/inventory -kinds all ...: the whole catalog (streams, apps,
+#                data connections, reload tasks and triggers, visualizations, master
+#                items, then every app's data model), counted by its visualizations
 #   floor-curl   curl reads the sheet listing raw to /dev/null: transfer floor
 #   floor-raw    bench/tokenscan -mode raw: the same with Go's net/http + TLS
 #   floor-tokens bench/tokenscan: every JSON token scanned, nothing decoded:
@@ -41,6 +45,7 @@
 #                appObjects.getFilter({ filter: "objectType eq 'sheet'" })
 # A run that exits non-zero, times out, or counts other than the expected
 # number of sheets (bytes, for the floors) is FAILED, never timed as a success.
+# The requests and body bytes of each run are fakeqrs's own count (SIGUSR1).
 #
 # Needs: go, curl, GNU time (Debian package "time": installed with apt-get when
 # /usr/bin/time is missing and we are root), and node + npm for the Node
@@ -168,8 +173,10 @@ proc_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 
 start_server() { # apps sheets
 	local url_file=$work/server.url
 	: >"$url_file"
+	server_log=$out/fakeqrs-$2.log
+	stats_seq=0
 	"$work/fakeqrs" -apps "$1" -sheets "$2" -seed 1 -prefix hdr -header hdr-usr \
-		-ca-out "$work/ca.pem" >"$url_file" 2>"$out/fakeqrs-$2.log" &
+		-ca-out "$work/ca.pem" >"$url_file" 2>"$server_log" &
 	server_pid=$!
 	local i
 	for ((i = 0; i < 600; i++)); do
@@ -183,6 +190,21 @@ start_server() { # apps sheets
 	say "fakeqrs did not start:"
 	cat "$out/fakeqrs-$2.log" >&2
 	exit 1
+}
+
+# server_stats: sets sent, sent_bytes and sent_meta to what fakeqrs
+# answered since the last call: requests, body bytes and metadata requests
+# (on SIGUSR1 it writes them to its log). Not in a subshell: it counts.
+server_stats() {
+	stats_seq=$((stats_seq + 1))
+	kill -USR1 "$server_pid"
+	local i line=
+	for ((i = 0; i < 200; i++)); do
+		line=$(grep "^fakeqrs: stats $stats_seq " "$server_log" | tail -1 || true)
+		[[ -n $line ]] && break
+		sleep 0.05
+	done
+	read -r sent sent_bytes sent_meta < <(sed -n 's/^fakeqrs: stats [0-9]* requests=\([0-9]*\) bytes=\([0-9]*\) metadata=\([0-9]*\)$/\1 \2 \3/p' <<<"$line") || true
 }
 
 stop_server() {
@@ -216,7 +238,7 @@ wait_quiet() {
 
 # run_one NAME SHEETS REP CMD...: runs CMD under time and timeout, and
 # appends a line to $results:
-#   name sheets rep status wall_s cpu_s rss_kib load seen note other_cpu_s
+#   name sheets rep status wall_s cpu_s rss_kib load seen note other_cpu_s requests bytes metadata
 # A run during which other processes (neither the contender nor fakeqrs)
 # used more than a tenth of a core is run again, up to $retry times.
 run_one() {
@@ -228,6 +250,7 @@ run_one() {
 		busy_before=
 		((quiet > 0)) && busy_before=$(wait_quiet)
 		load=$(cut -d' ' -f1 /proc/loadavg)
+		server_stats # forget what came before
 		rc=0
 		s0=$(proc_ticks "$server_pid")
 		b0=$(busy_ticks)
@@ -236,6 +259,8 @@ run_one() {
 		t1=$(date +%s%N)
 		b1=$(busy_ticks)
 		s1=$(proc_ticks "$server_pid")
+		sleep 0.2 # the server finishes logging the last answer
+		server_stats
 		wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 		cpu=$(awk -v u="$(timev "$base.time" 'User time (seconds)')" -v s="$(timev "$base.time" 'System time (seconds)')" \
 			'BEGIN { printf "%.2f", u + s }')
@@ -260,19 +285,21 @@ run_one() {
 		status=FAILED note="saw $seen, want $(expected_"${name%%:*}" "$n")"
 	fi
 	note=${note//$'\t'/ }
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$name" "$n" "$rep" "$status" "$wall" "$cpu" "${rss:-0}" "$load${busy_before:+ (${busy_before}% busy)}" \
-		"$seen" "${note:0:200}" "$other" >>"$results"
-	say "$name sheets=$n rep=$rep: $status wall=${wall}s cpu=${cpu}s rss=$(kib_mib "${rss:-0}")MiB other=${other}s seen=$seen $note"
+		"$seen" "${note:0:200}" "$other" "${sent:-0}" "${sent_bytes:-0}" "${sent_meta:-0}" >>"$results"
+	say "$name sheets=$n rep=$rep: $status wall=${wall}s cpu=${cpu}s rss=$(kib_mib "${rss:-0}")MiB other=${other}s seen=$seen requests=${sent:-?} bytes=${sent_bytes:-?} $note"
 }
 
 # Each contender's count of what it saw, and what it should have seen.
 count_qrs() { sed -n 's/^inventory: \([0-9]*\) visualizations in .*/\1/p' "$1.err" | tail -1; }
+count_catalog() { sed -n 's/^inventory: [0-9]* entries in .*[:,] \([0-9]*\) visualizations\(,.*\)*$/\1/p' "$1.err" | tail -1; }
 count_node() { sed -n 's/^sheets=\([0-9]*\)$/\1/p' "$1.out" | tail -1; }
 count_floor-tokens() { sed -n 's/^sheets=\([0-9-]*\) bytes=\([0-9]*\)$/\1/p' "$1.out"; }
 count_floor-raw() { sed -n 's/^sheets=[0-9-]* bytes=\([0-9]*\)$/\1 bytes/p' "$1.out"; }
 count_floor-curl() { sed -n 's/^200 \([0-9]*\)$/\1 bytes/p' "$1.out"; }
 expected_qrs() { echo "$1"; }
+expected_catalog() { echo "$1"; }
 expected_node() { echo "$1"; }
 expected_floor-tokens() { echo "$1"; }
 expected_floor-raw() { echo "$body_bytes bytes"; }
@@ -309,10 +336,12 @@ for n in "${sizes[@]}"; do
 			-H "X-Qlik-Xrfkey: $xrf" -H "hdr-usr: BENCH\\curl$r" -o /dev/null -w '%{http_code} %{size_download}\n' \
 			"$site_url/qrs/app/object/full?xrfkey=$xrf&filter=objectType%20eq%20%27sheet%27"
 		run_one floor-raw "$n" "$r" "$work/tokenscan" -mode raw -url "$site_url" -ca "$work/ca.pem" -user "BENCH\\raw$r"
-		run_one qrs "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -progress \
+		run_one qrs "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress \
 			-url "$site_url" -user "BENCH\\qrs$r" -truststore "$work/ca.pem"
+		run_one catalog "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds all -progress \
+			-url "$site_url" -user "BENCH\\catalog$r" -truststore "$work/ca.pem"
 		for ((v = 0; v < ${#qrs_envs[@]}; v++)); do
-			run_one "qrs:${qrs_envs[v]}" "$n" "$r" env "${qrs_envs[v]}" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -progress \
+			run_one "qrs:${qrs_envs[v]}" "$n" "$r" env "${qrs_envs[v]}" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress \
 				-url "$site_url" -user "BENCH\\qrs$r-env$v" -truststore "$work/ca.pem"
 		done
 	done
@@ -343,6 +372,7 @@ for n in "${sizes[@]}"; do
 		if ($4 != "ok") { failed[name] = 1; note[name] = $10 }
 		load[name] = load[name] (load[name] == "" ? "" : "; ") $8
 		other[name, runs[name]] = $11
+		reqs[name, runs[name]] = $12; sent[name, runs[name]] = $13; meta[name, runs[name]] = $14
 	}
 	function median(name,   m, i, j, t, w) {
 		m = runs[name]
@@ -351,7 +381,8 @@ for n in "${sizes[@]}"; do
 		return w[int((m + 1) / 2)]
 	}
 	function label(name) {
-		if (name == "qrs") return "qrs (examples/inventory)"
+		if (name == "qrs") return "qrs: Visualizations (examples/inventory -kinds visualization)"
+		if (name == "catalog") return "qrs: Catalog (examples/inventory -kinds all)"
 		if (name ~ /^qrs:/) return "qrs, " substr(name, 5)
 		if (name == "floor-curl") return "transfer floor: curl"
 		if (name == "floor-raw") return "transfer floor: Go net/http"
@@ -362,17 +393,18 @@ for n in "${sizes[@]}"; do
 	}
 	END {
 		if ("qrs" in runs && !("qrs" in failed)) { qw = median("qrs"); qr = rss["qrs"] }
-		print "| contender | result | wall s | CPU s | peak RSS MiB | sheets/s | wall vs qrs | RSS vs qrs | other CPU s | load (1 min) before each run |"
-		print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+		print "| contender | result | wall s | CPU s | peak RSS MiB | sheets/s | wall vs qrs | RSS vs qrs | requests (metadata) | MiB sent | other CPU s | load (1 min) before each run |"
+		print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 		for (i = 1; i <= k; i++) {
 			name = order[i]; w = median(name)
-			c = 0; o = 0; for (j = 1; j <= runs[name]; j++) if (wall[name, j] + 0 == w) { c = cpu[name, j]; o = other[name, j] }
+			c = 0; o = 0; q = 0; b = 0; md = 0
+			for (j = 1; j <= runs[name]; j++) if (wall[name, j] + 0 == w) { c = cpu[name, j]; o = other[name, j]; q = reqs[name, j]; b = sent[name, j]; md = meta[name, j] }
 			res = (name in failed) ? "FAILED: " note[name] : "ok"
 			rate = (name in failed || w <= 0) ? "-" : sprintf("%.0f", n / w)
 			wr = (qw > 0) ? sprintf("%.2fx", w / qw) : "-"
 			rr = (qr > 0) ? sprintf("%.2fx", rss[name] / qr) : "-"
 			if (name in failed) { wr = wr " (until failure)"; rr = rr " (until failure)" }
-			printf "| %s | %s | %.2f | %.2f | %.1f | %s | %s | %s | %.2f | %s |\n", label(name), res, w, c, rss[name] / 1024, rate, wr, rr, o, load[name]
+			printf "| %s | %s | %.2f | %.2f | %.1f | %s | %s | %s | %d (%d) | %.1f | %.2f | %s |\n", label(name), res, w, c, rss[name] / 1024, rate, wr, rr, q, md, b / 1048576, o, load[name]
 		}
 	}' "$results" >>"$out/report.md"
 done
