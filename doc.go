@@ -1,7 +1,9 @@
 // Package qrs inventories Qlik Sense Enterprise on Windows sites for data
 // catalogs, governance and migration scripts, through the Qlik Sense
-// Repository Service (QRS) API: every app and sheet, who owns it, where it
-// lives and when it changed.
+// Repository Service (QRS) API and the app metadata API: streams, apps,
+// sheets, master items, data connections, reload tasks and each app's data
+// model, who owns them, where they live and when they changed, as one
+// catalog ([Client.Catalog]) or listing by listing.
 //
 // # Quick start
 //
@@ -29,6 +31,9 @@
 // name file:line:column. ${VAR} and ${?VAR} take values, such as passwords,
 // from the environment. A file of another connector gives an error matching
 // [ErrOtherConnector]. Credentials are held as [Secret], which never prints.
+// The optional filter block (filter.streams.include and .exclude, the same
+// for filter.apps and filter.tags, filter.published_only) is the
+// connection's [Connection.Scope], for [CatalogOptions].
 //
 // # Authentication
 //
@@ -68,19 +73,27 @@
 //
 // # Listings and iteration
 //
-// [Client.ListApps] and [Client.ListSheets] return slices; [Client.Apps],
-// [Client.Sheets] and [Client.Visualizations] return iterators (iter.Seq2)
-// that decode one item at a time as the loop asks, so that memory does not
-// grow with the listing. QRS cannot page its /full listings: a site's sheets
-// come in one response, which on large sites runs to gigabytes. [List] and
-// [Get] read QRS endpoints the Client does not wrap into the caller's own
-// types, with the same guarantees.
+// [Client.Apps], [Client.Sheets], [Client.Streams], [Client.AppObjects]
+// (any object type: sheets, stories, master items, bookmarks),
+// [Client.DataConnections], [Client.ReloadTasks], [Client.Visualizations]
+// and [Client.Catalog] return iterators (iter.Seq2) that decode one item
+// at a time as the loop asks, so that memory does not grow with the
+// listing; ListApps, ListSheets and the other List methods return slices.
+// QRS cannot page its /full listings: a site's sheets come in one
+// response, which on large sites runs to gigabytes. [Client.DataModel]
+// reads one app's tables and fields. [List] and [Get] read QRS endpoints
+// the Client does not wrap into the caller's own types, with the same
+// guarantees.
 //
 // The iterators follow the iter package's contract: nothing is sent until
 // the loop starts; each loop sends its requests anew; breaking out of the
 // loop stops all requests and releases the connection; an error is yielded
 // once, as the last item; no goroutine outlives the loop. A listing that
-// breaks off after some items says how many it had yielded.
+// breaks off after some items says how many it had yielded. The one
+// exception is the catalog's [*EntryError]: an error about one entry's
+// content (an app whose data model cannot be read), after which the
+// catalog goes on; a caller that wants to stop there breaks out of the
+// loop.
 //
 // [ListOptions.Filter] is QRS filter text (name sw 'Sales' and stream.name
 // eq 'Finance'); [Quote] writes a string literal safely. A method that
@@ -113,6 +126,77 @@
 // Visualizations sends two requests for a whole site (apps, then sheets),
 // plus one per batch of 50 owners with [ListOptions.ContactEmails].
 //
+// # The catalog
+//
+// [Client.Catalog] yields the whole site as [Entry] values: each with its
+// kind, its key, its name, its relations (the keys of the entries it
+// belongs to) and its content, in one field of its kind. The kinds, in the
+// order they come:
+//
+//	kind            key                           relations        content         requests
+//	site            code                          -                Site            none
+//	stream          code/stream:ID                -                Stream          1  /qrs/stream/full
+//	app             code/app:ID                   stream           App             1  /qrs/app/full (also for every kind below but data connections)
+//	dataconnection  code/dataconnection:ID        -                DataConnection  1  /qrs/dataconnection/full
+//	reloadtask      code/reloadtask:ID            app              ReloadTask      3  /qrs/schemaevent/full, /qrs/compositeevent/full, /qrs/reloadtask/full
+//	visualization   code/appID/sheetID            app              Visualization   1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition)
+//	masteritem      code/masteritem:appID:ID      app              MasterItem      1  /qrs/app/object/full?filter=objectType eq 'masterobject' or ... 'dimension' or ... 'measure'
+//	table           code/table:appID:name         app              Table           1 per app, shared by tables and fields: /api/v1/apps/{id}/data/metadata
+//	field           code/field:appID:name         tables, app      Field
+//
+// A whole catalog of a site of N apps thus sends 8 + N requests, whatever
+// the number of sheets, objects, fields or rows (plus one per 50 owners
+// with ContactEmails, one per batch with Partitions). The keys: code is the
+// connection's code (as in every [Key]), IDs are QRS ids, a master item's
+// ID is its engine object id (its QRS id when it has none), and a table or
+// field is named within its app, as Qlik keeps them unique. A
+// visualization's key is its [Key], three segments separated by '/'; every
+// other key has one or two, so that none can equal a visualization's. The
+// code segment is escaped as in a Key (%25, %2F); in the second segment the
+// kind and the ids are separated by ':', and each id escapes '%', '/' and
+// ':' (%25, %2F, %3A). [ParseEntryKey] reads every kind of key back into an
+// [EntryKey]; [ParseKey] reads visualization keys only.
+//
+// Entries come so that a consumer can write each as it arrives: the site
+// (once the site has answered), streams, apps, data connections, reload
+// tasks, visualizations and master items, then each app's tables and fields,
+// app by app in the order of the app listing. Memory grows with the apps (an
+// index of their names and streams) and with the triggers of reload tasks,
+// never with sheets, objects, fields or rows. Data models are fetched
+// [CatalogOptions].DataModelConcurrency at a time (default 4), fetched ahead
+// but yielded in order. One session serves every request, the metadata
+// endpoint's included.
+//
+// An app whose data model cannot be read yields an [*EntryError] naming the
+// app, and the catalog goes on: no data model recorded ([ErrNoDataModel]:
+// 404 or an empty structure, for an app never reloaded on a release that
+// records it), no right to read it ([ErrForbidden]), a server error or a
+// timeout that the retries did not mend, a body that does not decode. A
+// refused authentication, and every other error, ends the catalog.
+//
+// [CatalogOptions].Kinds chooses the kinds (the requests of the others are
+// not sent) and Scope the part of the site ([Scope]: streams, apps and tags
+// to include or exclude, published apps only, a QRS filter over apps). The
+// apps in scope decide every kind that belongs to apps; streams are
+// selected by the streams' lists; data connections belong to the site and
+// are all listed. The server filters what QRS can filter (names, ids and
+// streams of apps, and of the app of objects and tasks; included tags); the
+// Client checks every item too, which is how excluded tags, and tags for
+// objects and tasks, are applied.
+//
+// A [DataConnection]'s connection string is scrubbed before it is yielded:
+// the values of Password=, PWD=, secrets, tokens, API keys, access and
+// account keys, signatures and Authorization (any case, quoted, braced),
+// user:password@ in URLs, the REST connector's credential parameters and
+// headers, and what follows Bearer or Basic are replaced by xxxxx; QRS's
+// password field is never decoded. [DataConnection].Target is what the
+// string points at (host, port, database, DSN, driver, folder path, URL),
+// for lineage. A [ReloadTask] carries its last execution (status, start,
+// stop, duration, node, the failure message from the scheduler's details;
+// zero times for a task never run) and its triggers, which QRS keeps as
+// schema events (schedules) and composite events (task chains): they are
+// listed once and joined to the tasks by task id.
+//
 // # Partitions
 //
 // With [ListOptions.Partitions], Sheets and Visualizations fetch the sheets
@@ -136,9 +220,9 @@
 // A response the Client cannot use is an [*APIError] with the status, the
 // method and the URL path (never the query or a credential), and a message
 // that says what to check. [errors.Is] matches [ErrUnauthenticated],
-// [ErrForbidden] and [ErrNotFound]. When the caller's context ends, its
-// error is returned as it is. What a user sees, fault by fault (messages
-// abridged):
+// [ErrForbidden], [ErrNotFound] and [ErrNoDataModel]. When the caller's
+// context ends, its error is returned as it is. What a user sees, fault by
+// fault (messages abridged):
 //
 //	the proxy redirects to its login page (302)    ErrUnauthenticated: "redirected to /hdr/internal_forms_authentication/, most likely a login page"
 //	401                                            ErrUnauthenticated: "the server refused the authentication; check the header name ..."
@@ -147,6 +231,8 @@
 //	403 "XSRF prevention check failed"             ErrForbidden: "the server rejected the cross-site request forgery key (xrfkey)"
 //	403 otherwise, also too many sessions          ErrForbidden: "access denied: ... allow list, or all the user's sessions are in use"
 //	404                                            ErrNotFound: "check the URL: it takes the virtual proxy's prefix"
+//	the app metadata endpoint: 404 or empty        ErrNoDataModel, not ErrNotFound: "the app has no data model recorded"
+//	in a catalog, one app's data model fails       *EntryError naming the app (403, 404, 5xx or timeout after the retries, a bad body): the catalog goes on
 //	400 "Cannot parse the expression"              *APIError 400: "check the filter and orderby syntax"
 //	414 (URL over http.sys's limit)                *APIError 414: "the request URL is longer than the server accepts"
 //	101 or another 1xx                             *APIError: "the server answered 101 (switching to protocol ...)": never read on
@@ -162,7 +248,7 @@
 //	an integer written 1e3 or 3.0                  read as the integer; 1.5 in an integer field is "item N: ... not an integer"
 //	one item over WithMaxItemSize                  "item N is larger than 33554432 bytes (WithMaxItemSize)"
 //	one item of more than 100,000 JSON values      "item N holds more than 100000 JSON values" (a document: 10,000,000)
-//	a sheet listing with other objects             "item N of the sheet listing is of type "story", not a sheet"
+//	a sheet listing with other objects             "item N of the sheet listing is of type "story", not a sheet" (master items: the same)
 //	a partition with sheets of other apps          "... a sheet of app X, which the partition did not ask for"
 //	no byte from the server for WithIdleTimeout    "no data from the server for 2m0s (WithIdleTimeout)"; errors.Is context.DeadlineExceeded
 //	a request longer than WithTimeout              "the request took longer than ... (WithTimeout)"; errors.Is context.DeadlineExceeded
@@ -186,7 +272,8 @@
 // device is refused before it is read); LoadConnection names
 // file:line:column. No error, log line or printed value (a Client or a
 // Connection with any fmt verb) holds a password, an authentication value,
-// a session cookie or a proxy password.
+// a session cookie or a proxy password, and no entry or listing holds the
+// credentials of a data connection.
 //
 // # Concurrency
 //
