@@ -176,6 +176,10 @@ func (c *Client) Catalog(ctx context.Context, opts *CatalogOptions) iter.Seq2[En
 	}
 }
 
+// callCatalog is the sheet listing of a catalog, with the settings of
+// CatalogOptions that it takes.
+var callCatalog = call{"Catalog", settingPartitions | settingEmails}
+
 // A catalogRun is one loop over a catalog.
 type catalogRun struct {
 	c     *Client
@@ -312,6 +316,9 @@ func (r *catalogRun) apps() bool {
 		if a.ID == "" {
 			return r.fail(noKey("app", a.Name))
 		}
+		if _, dup := r.index[a.ID]; dup {
+			continue // sent twice: one entry
+		}
 		info := appInfo{name: a.Name}
 		var rel []Relation
 		if a.Stream != nil {
@@ -319,9 +326,6 @@ func (r *catalogRun) apps() bool {
 			if a.Stream.ID != "" {
 				rel = []Relation{{Kind: EntryStream, Key: entryKey(r.code, EntryStream, a.Stream.ID)}}
 			}
-		}
-		if _, dup := r.index[a.ID]; dup {
-			continue // sent twice: one entry
 		}
 		r.index[a.ID] = info
 		r.order = append(r.order, a.ID)
@@ -389,8 +393,6 @@ func (r *catalogRun) visualizations() bool {
 	})
 	return ok
 }
-
-var callCatalog = call{"Catalog", settingPartitions | settingEmails}
 
 func (r *catalogRun) masterItems() bool {
 	n := 0

@@ -120,7 +120,7 @@ func (c *Client) dataModel(ctx context.Context, appID string) (m *DataModel, bad
 	}
 	defer resp.Close()
 	m = &DataModel{}
-	if err := decodeDocument(resp, m, c.cfg.maxItem, false); err != nil {
+	if err := decodeDocument(resp, &modelDoc{m: m}, c.cfg.maxItem, false); err != nil {
 		if perr := ctx.Err(); perr != nil {
 			return nil, false, perr
 		}

@@ -95,9 +95,8 @@ func names(list []string, name, id string) bool {
 	})
 }
 
-// selects reports whether the selection keeps an item with this name and
-// id; for a selection of tags, matches tells whether an entry names one
-// of the item's tags.
+// selects reports whether the selection keeps an item, matches telling
+// whether a list names the item (or, for tags, one of its tags).
 func (s Selection) selects(matches func(entry []string) bool) bool {
 	if len(s.Include) > 0 && !matches(s.Include) {
 		return false

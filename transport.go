@@ -12,6 +12,11 @@ import (
 	"golang.org/x/net/proxy"
 )
 
+// maxConcurrentRequests is the most requests one call of the Client may
+// have in flight: Partitions.Concurrency's bound, above
+// CatalogOptions.DataModelConcurrency's.
+const maxConcurrentRequests = 64
+
 // transport builds the Client's own transport: a clone of
 // http.DefaultTransport, so that shared defaults are never changed.
 func (c *Client) transport() (*http.Transport, error) {
@@ -25,6 +30,11 @@ func (c *Client) transport() (*http.Transport, error) {
 		t.TLSClientConfig.Certificates = []tls.Certificate{*cert}
 	}
 	t.ResponseHeaderTimeout = 0 // the idle timer covers it
+	// Keep a connection for each request that a call may have in flight
+	// (partitions, data models): with net/http's default of 2, every
+	// further request would close its connection and the next would pay
+	// a TLS handshake again.
+	t.MaxIdleConnsPerHost = maxConcurrentRequests
 	t.OnProxyConnectResponse = proxyConnectResponse
 	if !c.cfg.proxySet {
 		return t, nil // http.ProxyFromEnvironment, from the clone

@@ -40,3 +40,22 @@ func TestItemAppendJSON(t *testing.T) {
 }
 
 var jsontextAllowInvalid = jsontext.AllowInvalidUTF8(true)
+
+func TestLineAppendJSON(t *testing.T) {
+	h := head{Kind: "field", Key: "c/field:a:x%3Ay", Connection: "c", Name: "Umsatz \"€\" <&>\n",
+		Relations: []relation{{Kind: "table", Key: "c/table:a:t"}, {Kind: "app", Key: "c/app:a"}}}
+	for _, l := range []interface{ AppendJSON([]byte) []byte }{
+		&tableLine{}, &fieldLine{}, &fieldLine{Tables: []string{}, Tags: []string{}},
+		&tableLine{head: h, Rows: 1 << 40, Fields: 3, KeyFields: -1, ByteSize: 9, System: true, Comment: "bad\xffutf8"},
+		&fieldLine{head: h, Tables: []string{"t", "$$SysTable 1"}, Cardinal: 5, TotalCount: 7, Tags: []string{"$key", "$numeric"},
+			ByteSize: 12, System: true, Hidden: true, Comment: "\x00\u2028"},
+	} {
+		want, err := json.Marshal(l, jsontextAllowInvalid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
+		}
+	}
+}

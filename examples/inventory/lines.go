@@ -5,6 +5,7 @@ package main
 // it was, with "kind" first; the other kinds have lines of their own.
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -354,8 +355,13 @@ func newRecord(code string, e *qrs.Entry) record {
 
 // AppendJSON appends the record's line.
 func (r *record) AppendJSON(b []byte) []byte {
-	if r.viz != nil {
+	switch l := r.line.(type) {
+	case nil:
 		return r.viz.AppendJSON(b)
+	case *tableLine:
+		return l.AppendJSON(b)
+	case *fieldLine:
+		return l.AppendJSON(b)
 	}
 	out, err := json.Marshal(r.line, jsontext.AllowInvalidUTF8(true))
 	if err != nil { // not for these types; a line all the same
@@ -363,6 +369,80 @@ func (r *record) AppendJSON(b []byte) []byte {
 		return append(b, '}')
 	}
 	return append(b, out...)
+}
+
+// The hot paths beside visualizations: a site's fields and tables, each
+// line written as encoding it would (TestLineAppendJSON compares them).
+
+func appendStr(b []byte, name, v string) []byte {
+	b = append(b, name...)
+	b, _ = jsontext.AppendQuote(b, v)
+	return b
+}
+
+func appendStrs(b []byte, name string, vs []string) []byte {
+	b = append(append(b, name...), '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b, _ = jsontext.AppendQuote(b, v)
+	}
+	return append(b, ']')
+}
+
+func appendInt(b []byte, name string, n int64) []byte {
+	return strconv.AppendInt(append(b, name...), n, 10)
+}
+
+func appendBool(b []byte, name string, v bool) []byte {
+	return strconv.AppendBool(append(b, name...), v)
+}
+
+func (h *head) appendJSON(b []byte) []byte {
+	b = appendStr(b, `{"kind":`, h.Kind)
+	b = appendStr(b, `,"key":`, h.Key)
+	b = appendStr(b, `,"connection":`, h.Connection)
+	b = appendStr(b, `,"name":`, h.Name)
+	if len(h.Relations) > 0 {
+		b = append(b, `,"relations":[`...)
+		for i, r := range h.Relations {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStr(b, `{"kind":`, r.Kind)
+			b = appendStr(b, `,"key":`, r.Key)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return b
+}
+
+// AppendJSON appends the line as one JSON object.
+func (l *tableLine) AppendJSON(b []byte) []byte {
+	b = l.head.appendJSON(b)
+	b = appendInt(b, `,"rows":`, l.Rows)
+	b = appendInt(b, `,"fields":`, int64(l.Fields))
+	b = appendInt(b, `,"key_fields":`, int64(l.KeyFields))
+	b = appendInt(b, `,"byte_size":`, l.ByteSize)
+	b = appendBool(b, `,"system":`, l.System)
+	b = appendStr(b, `,"comment":`, l.Comment)
+	return append(b, '}')
+}
+
+// AppendJSON appends the line as one JSON object.
+func (l *fieldLine) AppendJSON(b []byte) []byte {
+	b = l.head.appendJSON(b)
+	b = appendStrs(b, `,"tables":`, l.Tables)
+	b = appendInt(b, `,"cardinal":`, l.Cardinal)
+	b = appendInt(b, `,"total_count":`, l.TotalCount)
+	b = appendStrs(b, `,"tags":`, l.Tags)
+	b = appendInt(b, `,"byte_size":`, l.ByteSize)
+	b = appendBool(b, `,"system":`, l.System)
+	b = appendBool(b, `,"hidden":`, l.Hidden)
+	b = appendStr(b, `,"comment":`, l.Comment)
+	return append(b, '}')
 }
 
 // columns are the columns of -table, for each kind: one table per kind.
