@@ -80,10 +80,10 @@ type CatalogOptions struct {
 	// Scope selects the part of the site. Default: the whole site.
 	Scope Scope
 	// ContactEmails fills the email of visualizations' contacts, as
-	// ListOptions.ContactEmails does for Visualizations.
+	// ListOptions.ContactEmails does for Visualizations. Default: false.
 	ContactEmails bool
 	// Partitions fetches the sheets of visualizations in batches of apps,
-	// as for Visualizations.
+	// as for Visualizations. Default: off, one request for all sheets.
 	Partitions Partitions
 	// DataModelConcurrency is how many data models are fetched, or wait
 	// to be yielded, at once: 1 to 16. Default (0): 4.

@@ -136,7 +136,7 @@
 //	kind            key                           relations        content         requests
 //	site            code                          -                Site            none
 //	stream          code/stream:ID                -                Stream          1  /qrs/stream/full
-//	app             code/app:ID                   stream           App             1  /qrs/app/full (also for every kind below but data connections)
+//	app             code/app:ID                   stream           App             1  /qrs/app/full (shared: see below)
 //	dataconnection  code/dataconnection:ID        -                DataConnection  1  /qrs/dataconnection/full
 //	reloadtask      code/reloadtask:ID            app              ReloadTask      3  /qrs/schemaevent/full, /qrs/compositeevent/full, /qrs/reloadtask/full
 //	visualization   code/appID/sheetID            app              Visualization   1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition)
@@ -144,9 +144,12 @@
 //	table           code/table:appID:name         app              Table           1 per app, shared by tables and fields: /api/v1/apps/{id}/data/metadata
 //	field           code/field:appID:name         tables, app      Field
 //
-// A whole catalog of a site of N apps thus sends 8 + N requests, whatever
-// the number of sheets, objects, fields or rows (plus one per 50 owners
-// with ContactEmails, one per batch with Partitions). The keys: code is the
+// The app listing is sent once for every kind that needs it (apps,
+// visualizations, master items, tables and fields, and reload tasks when
+// the catalog has a scope). A whole catalog of a site of N apps thus sends
+// 8 + N requests, whatever the number of sheets, objects, fields or rows
+// (plus one per 50 owners with ContactEmails, one per batch with
+// Partitions). The keys: code is the
 // connection's code (as in every [Key]), IDs are QRS ids, a master item's
 // ID is its engine object id (its QRS id when it has none), and a table or
 // field is named within its app, as Qlik keeps them unique. A
