@@ -15,6 +15,9 @@ const jsonContentType = "application/json; charset=utf-8"
 
 // route serves the /qrs endpoints.
 func (s *Server) route(w http.ResponseWriter, r *http.Request, entry *Request) {
+	if s.serveTable(w, r, entry) {
+		return
+	}
 	p := strings.ToLower(entry.Path)
 	var kind Kind
 	count := false

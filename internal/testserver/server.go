@@ -101,6 +101,9 @@ type Config struct {
 	// ErrorLog receives net/http's errors (TLS handshake failures, ...).
 	// Default: discarded.
 	ErrorLog *log.Logger
+	// Table says how POST /qrs/{type}/table is answered (table.go).
+	// Default: served.
+	Table TableConfig
 }
 
 // Request is one logged request.
@@ -152,6 +155,7 @@ type Server struct {
 	closed   bool
 	inflight sync.WaitGroup
 	closing  chan struct{}
+	table    tableState
 }
 
 // defaultAbout is a 14.x (February 2024) answer of /qrs/about.
