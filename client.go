@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -26,6 +27,7 @@ type Client struct {
 	cfg     config
 	hc      *retryablehttp.Client
 	session *session
+	noTable atomic.Bool // the site answered a /table listing as one without it
 }
 
 // NewClient returns a Client for the site at baseURL: https://host[:port]
