@@ -219,6 +219,8 @@ type arrayDecoder struct {
 	started bool
 	done    bool
 	n       int // elements decoded
+
+	wire *wireReader // for records that read themselves from it (wire.go)
 }
 
 func newArrayDecoder(r io.Reader, max, total int64) *arrayDecoder {
@@ -245,6 +247,9 @@ func addCapped(a, b int64) int64 {
 // next decodes the next element into v. It returns false at the end of the
 // array, or with an error that says which element broke.
 func (d *arrayDecoder) next(v any) (bool, error) {
+	if r, ok := v.(wireRecord); ok {
+		return d.nextWire(r)
+	}
 	if d.done {
 		return false, nil
 	}
