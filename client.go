@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -23,6 +24,7 @@ type Client struct {
 	cfg     config
 	hc      *retryablehttp.Client
 	session *session
+	noTable atomic.Bool // the site answered a /table listing as one without it
 }
 
 // NewClient returns a Client for the site at baseURL: https://host[:port]

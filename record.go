@@ -171,7 +171,7 @@ func readTagNames(dec *jsontext.Decoder, scratch *named) ([]string, error) {
 	var names []string
 	for dec.PeekKind() != ']' {
 		if len(names) == maxItemValues {
-			return nil, fmt.Errorf("more than %d tags", maxItemValues)
+			return nil, errTooManyTags
 		}
 		*scratch = named{}
 		if err := readMembers(dec, scratch); err != nil {
@@ -182,6 +182,8 @@ func readTagNames(dec *jsontext.Decoder, scratch *named) ([]string, error) {
 	_, err = dec.ReadToken()
 	return names, err
 }
+
+var errTooManyTags = fmt.Errorf("more than %d tags", maxItemValues)
 
 // enterObject reads the start of an object. It returns false for null, or
 // with an error for anything else that is not an object.

@@ -207,6 +207,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	table := fs.Bool("table", false, "print an aligned table instead of JSON Lines")
 	emails := fs.Bool("emails", false, "fill the contacts' email from their QRS user attributes (one more request per 50 owners)")
 	progress := fs.Bool("progress", false, "show progress on stderr even when it is not a terminal")
+	listing := fs.String("listing", "full", "how to list: full (GET /qrs/.../full, one request per listing) or table\n(POST /qrs/.../table, the needed columns only, in pages; sites without it are read as full)")
+	pageSize := fs.Int("page-size", 0, "rows per request with -listing table (default 10000)")
 	watch := fs.Bool("watch", false, "with -connections: then watch the folder and read again the connections whose file\nis added, changed or removed, until interrupted (see above)")
 	every := fs.Duration("watch-interval", 2*time.Second, "how often -watch looks at the folder")
 	if err := cli.Parse(fs, args); err != nil {
@@ -223,11 +225,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Usagef("-watch-interval must be positive")
 	case *watch && *table:
 		return cli.Usagef("-watch writes JSON Lines with events: -table cannot be used with it")
+	case *listing != "full" && *listing != "table":
+		return cli.Usagef("-listing %q: want full or table", *listing)
+	case set["page-size"] && *listing != "table":
+		return cli.Usagef("-page-size needs -listing table")
 	}
 	opts := conn.Options(stderr)
 	lo := list.Options()
 	lo.ContactEmails = *emails
 	lo.Partitions.AppsPerRequest = conn.Partitions
+	if *listing == "table" {
+		lo.Listing, lo.PageSize = qrs.ListTable, *pageSize
+	}
 	newProgress := func() *cli.Progress {
 		if *progress || cli.ShowProgress(stdout, stderr) {
 			return cli.NewProgress(stderr, "inventory", "visualizations", cli.IsTerminal(stderr))

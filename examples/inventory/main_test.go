@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -164,6 +165,29 @@ func TestFilterCodeAndPartitions(t *testing.T) {
 	}
 }
 
+func TestListingTable(t *testing.T) {
+	full, _ := clitest.MustRun(t, run)
+	for _, args := range [][]string{{"-listing", "table"}, {"-listing", "table", "-page-size", "3", "-partitions", "2"}} {
+		paged, _ := clitest.MustRun(t, run, args...)
+		a, b := clitest.JSONLines(t, full), clitest.JSONLines(t, paged)
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("%v: %d items, want %d", args, len(b), len(a))
+		}
+		byKey := map[string]string{}
+		for i := range a {
+			line := a[i]
+			delete(line, "url") // each run serves the demo site on its own port
+			byKey[line["key"].(string)] = fmt.Sprint(line)
+		}
+		for _, line := range b {
+			delete(line, "url")
+			if byKey[line["key"].(string)] != fmt.Sprint(line) {
+				t.Errorf("%v: %v differs from the /full item %v", args, line, byKey[line["key"].(string)])
+			}
+		}
+	}
+}
+
 func TestProgress(t *testing.T) {
 	stdout, stderr := clitest.MustRun(t, run, "-progress")
 	n := len(clitest.JSONLines(t, stdout))
@@ -228,6 +252,8 @@ func TestBadFlags(t *testing.T) {
 		{"-connections", "d", "-watch-interval", "1s"},
 		{"-connections", "d", "-watch", "-watch-interval", "0s"},
 		{"-connections", "d", "-watch", "-table"},
+		{"-listing", "paged"},
+		{"-page-size", "100"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			clitest.CheckUsage(t, "inventory", run, args...)
