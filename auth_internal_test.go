@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrskit/qrs/internal/ntlmtest"
 	"github.com/qrskit/qrs/internal/testserver"
 )
 
@@ -206,6 +207,20 @@ func TestSessionHeader(t *testing.T) {
 		h, _, err := c.sessionHeader(t.Context())
 		if err != nil || h.Get("hdr-usr") != `CORP\bob` || h.Get("Cookie") == "" || srv.Sessions() != 1 {
 			t.Fatalf("%v: headers %v, %d sessions", err, redactHeader(h), srv.Sessions())
+		}
+	})
+	t.Run("Windows", func(t *testing.T) {
+		v := ntlmtest.Start(t, ntlmtest.User{Domain: "EXAMPLE", Name: "bob", Password: "b0b-pass"})
+		srv, c := startInternal(t, testserver.Config{Windows: &testserver.WindowsAuth{Verifier: v.URL}}, WithWindowsAuth(`EXAMPLE\bob`, "b0b-pass"))
+		h, _, err := c.sessionHeader(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("Authorization") != "" || !strings.HasPrefix(h.Get("Cookie"), "X-Qlik-Session=") || !strings.Contains(h.Get("User-Agent"), "Windows") {
+			t.Fatalf("headers %v, user agent %q", redactHeader(h), h.Get("User-Agent"))
+		}
+		if code := rawAbout(t, srv, h); code != 200 || srv.Sessions() != 1 {
+			t.Errorf("the cookie alone: %d, %d sessions; want 200 and 1", code, srv.Sessions())
 		}
 	})
 	t.Run("session cookie", func(t *testing.T) {

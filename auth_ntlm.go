@@ -367,7 +367,8 @@ func ntlmChallenge(ans *answer, scheme string) ([]byte, bool) {
 }
 
 // backURL checks the module's redirect back: to the URL of the first GET
-// (scheme, host, port and path), with the ticket in the query.
+// (scheme, host, port and path, and the xrfkey of its query), with the
+// ticket in the query.
 func (x *exchange) backURL(ans *answer) (*url.URL, error) {
 	loc, err := ans.url.Parse(ans.header.Get("Location"))
 	if err != nil || ans.header.Get("Location") == "" {
@@ -377,8 +378,13 @@ func (x *exchange) backURL(ans *answer) (*url.URL, error) {
 		return nil, x.fail(ans, fmt.Sprintf("the authentication module redirected to %s, not back to %s where Windows authentication started: "+
 			"the redirect was not followed, and nothing was sent there", redirectTarget(shownPath(loc)), shownPath(x.start)))
 	}
-	if loc.Query().Get("qlikTicket") == "" {
+	q := loc.Query()
+	switch {
+	case q.Get("qlikTicket") == "":
 		return nil, x.fail(ans, "the authentication module redirected back without a qlikTicket: it did not authenticate the user")
+	case q.Get("xrfkey") != x.key:
+		return nil, x.fail(ans, fmt.Sprintf("the authentication module redirected back to %s with another query than the one Windows authentication started with "+
+			"(its xrfkey is not the Client's): the redirect was not followed", redirectTarget(shownPath(loc))))
 	}
 	return loc, nil
 }
