@@ -283,9 +283,10 @@ func challenge() []byte {
 }
 
 // hostileModule starts a module on 127.0.0.1 (the site's host) that
-// answers with serve; it returns the module's base URL and a Client whose
-// proxy (a test server without authentication) redirects there.
-func hostileModule(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, srv *testserver.Server)) (*qrs.Client, *testserver.Server, *connCounter) {
+// answers with serve; it returns a Client (with opts) whose proxy, a test
+// server without authentication, redirects there, the proxy, and the
+// module's connection counter.
+func hostileModule(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, srv *testserver.Server), opts ...qrs.Option) (*qrs.Client, *testserver.Server, *connCounter) {
 	t.Helper()
 	srv, err := testserver.Start(testserver.Config{Site: testserver.DemoSite()})
 	if err != nil {
@@ -301,7 +302,8 @@ func hostileModule(t *testing.T, serve func(w http.ResponseWriter, r *http.Reque
 		Header: http.Header{"Location": {mod.URL + "/internal_windows_authentication/?targetId=t1"}}})
 	pool := srv.CACertPool()
 	pool.AddCert(mod.Certificate())
-	c, err := qrs.NewClient(srv.URL(), qrs.WithRootCAs(pool), qrs.WithProxy(""), qrs.WithRetries(0), qrs.WithWindowsAuth(winName, "hostile-pass-1"))
+	base := []qrs.Option{qrs.WithRootCAs(pool), qrs.WithProxy(""), qrs.WithRetries(0), qrs.WithWindowsAuth(winName, "hostile-pass-1")}
+	c, err := qrs.NewClient(srv.URL(), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
