@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -171,63 +170,35 @@ func newJWTSigner(key crypto.Signer, claims JWTClaims) (*jwtAuth, error) {
 // checkJWTClaims checks the claims and fills in the defaults. Its errors
 // name the field at fault; the values are not secrets, but are clipped.
 func checkJWTClaims(c *JWTClaims) error {
-	names := []struct{ field, name string }{{"UserIDClaim", c.UserIDClaim}, {"DirectoryClaim", c.DirectoryClaim}}
-	for _, n := range names {
-		if err := checkClaimText(n.name, maxClaimName); err != nil {
-			return fmt.Errorf("%s %s: it names the claim as the virtual proxy is configured (there is no default)", n.field, err)
-		}
-		for _, r := range reservedClaims {
-			if n.name == r {
-				return fmt.Errorf("%s is %q, a claim the Client sets itself (%s): the user needs a claim of its own", n.field, r, strings.Join(reservedClaims, ", "))
-			}
+	for _, n := range []struct{ field, name string }{{"UserIDClaim", c.UserIDClaim}, {"DirectoryClaim", c.DirectoryClaim}} {
+		if err := checkClaimName(n.name); err != nil {
+			return fmt.Errorf("%s %s: it names the claim as the virtual proxy is configured (there is no default)", n.field, reasonOf(err))
 		}
 	}
 	if c.UserIDClaim == c.DirectoryClaim {
 		return fmt.Errorf("UserIDClaim and DirectoryClaim are both %q: the user id and the user directory need claims of their own", truncate(c.UserIDClaim, 40))
 	}
 	for _, v := range []struct{ field, value string }{{"UserID", c.UserID}, {"Directory", c.Directory}} {
-		if err := checkClaimText(v.value, maxClaimValue); err != nil {
-			return fmt.Errorf("%s %s", v.field, err)
-		}
-		if strings.Contains(v.value, `\`) {
-			return fmt.Errorf(`%s has a '\': give the user directory and the user id apart (Directory "CORP", UserID "svc_catalog"), not DOMAIN\user`, v.field)
+		if err := checkClaimValue(v.value); err != nil {
+			return fmt.Errorf("%s %s", v.field, reasonOf(err))
 		}
 	}
 	if c.Audience != "" {
-		if err := checkClaimText(c.Audience, maxClaimValue); err != nil {
-			return fmt.Errorf("Audience %s", err)
+		if reason := claimTextReason(c.Audience, maxClaimValue); reason != "" {
+			return fmt.Errorf("Audience %s", reason)
 		}
 	}
-	switch {
-	case c.Lifetime == 0:
+	if c.Lifetime == 0 {
 		c.Lifetime = defaultJWTLifetime
-	case c.Lifetime < minJWTLifetime || c.Lifetime > maxJWTLifetime:
-		return fmt.Errorf("Lifetime %v is out of range %v to %v", c.Lifetime, minJWTLifetime, maxJWTLifetime)
 	}
-	alg := strings.ToUpper(c.Algorithm)
-	if alg == "" {
-		alg = "RS256"
+	if err := checkJWTLifetime(c.Lifetime); err != nil {
+		return fmt.Errorf("Lifetime %v %s", c.Lifetime, reasonOf(err))
 	}
-	if _, ok := jwtAlgorithms[alg]; !ok {
-		return fmt.Errorf("Algorithm %q is not RS256, RS384 or RS512, the algorithms of a JWT virtual proxy", truncate(c.Algorithm, 20))
+	alg, err := parseJWTAlgorithm(c.Algorithm)
+	if err != nil {
+		return fmt.Errorf("Algorithm %q %s", truncate(c.Algorithm, 20), reasonOf(err))
 	}
 	c.Algorithm = alg
-	return nil
-}
-
-// checkClaimText checks a claim name or value: set, at most n bytes of
-// UTF-8 without control characters.
-func checkClaimText(s string, n int) error {
-	switch {
-	case s == "":
-		return errors.New("is empty")
-	case len(s) > n:
-		return fmt.Errorf("is %d bytes long, more than %d", len(s), n)
-	case !utf8.ValidString(s):
-		return errors.New("is not valid UTF-8")
-	case strings.ContainsFunc(s, isControl) || strings.TrimSpace(s) != s:
-		return errors.New("has a control character or spaces at an end")
-	}
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -47,42 +46,13 @@ type windowsAuth struct {
 // newWindowsAuth checks the user and password of WithWindowsAuth. Its
 // errors never show the password.
 func newWindowsAuth(domainUser, password string) (*windowsAuth, error) {
-	fail := func(format string, args ...any) (*windowsAuth, error) {
-		return nil, fmt.Errorf("qrs: WithWindowsAuth: "+format, args...)
+	if err := checkWindowsUser(domainUser); err != nil {
+		return nil, fmt.Errorf("qrs: WithWindowsAuth: the user %s", reasonOf(err))
 	}
-	domain, user, slash := strings.Cut(domainUser, `\`)
-	name, realm, at := strings.Cut(domainUser, "@")
-	switch {
-	case domainUser == "":
-		return fail(`the user is empty: give DOMAIN\user`)
-	case len(domainUser) > maxWindowsUser:
-		return fail("the user is %d bytes long, more than %d", len(domainUser), maxWindowsUser)
-	case strings.ContainsFunc(domainUser, isControl) || strings.TrimSpace(domainUser) != domainUser:
-		return fail("the user has a control character, or spaces at an end")
-	case slash && (domain == "" || user == "" || strings.Contains(user, `\`)):
-		return fail(`the user must be DOMAIN\user, with one backslash between a domain and a user name`)
-	case !slash && (!at || name == "" || realm == ""):
-		return fail(`the user must name its domain: DOMAIN\user (or user@domain)`)
-	case password == "":
-		return fail("the password is empty: NTLM needs one")
-	case len(password) > maxWindowsPassword:
-		return fail("the password is %d bytes long, more than %d", len(password), maxWindowsPassword)
+	if err := checkWindowsPassword(password); err != nil {
+		return nil, fmt.Errorf("qrs: WithWindowsAuth: the password %s", reasonOf(err))
 	}
 	return &windowsAuth{user: domainUser, password: NewSecret(password)}, nil
-}
-
-// checkWindowsPattern checks the pattern of WithWindowsUserAgent, which
-// goes in a header.
-func checkWindowsPattern(p string) error {
-	switch {
-	case p == "":
-		return errors.New(`qrs: WithWindowsUserAgent: the pattern is empty (the virtual proxy's default is "Windows")`)
-	case len(p) > maxWindowsPattern:
-		return fmt.Errorf("qrs: WithWindowsUserAgent: the pattern is %d bytes long, more than %d", len(p), maxWindowsPattern)
-	case invalidHeaderValue(p) >= 0 || strings.TrimSpace(p) != p:
-		return fmt.Errorf("qrs: WithWindowsUserAgent: the pattern %q has a control or non-ASCII character, or spaces at an end: a user agent is US-ASCII", truncate(p, 40))
-	}
-	return nil
 }
 
 // setup makes the transport of the authentication module: the Client's

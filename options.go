@@ -178,7 +178,7 @@ func WithWindowsAuth(domainUser, password string) Option {
 func WithWindowsUserAgent(pattern string) Option {
 	return func(c *config) error {
 		if err := checkWindowsPattern(pattern); err != nil {
-			return err
+			return fmt.Errorf("qrs: WithWindowsUserAgent: the pattern %s", reasonOf(err))
 		}
 		c.windowsUA = pattern
 		return nil
