@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -409,4 +410,57 @@ func FuzzConnectionAuth(f *testing.F) {
 		}
 		leaks("the printed connection", fmt.Sprintf("%v %+v %#v", c, *c, c), other)
 	})
+}
+
+// TestConnectionTemplateModes uncomments each mode's block of the
+// template, in place of the header authentication it has, and reads it.
+func TestConnectionTemplateModes(t *testing.T) {
+	src := string(readFile(t, "connection.conf.template"))
+	lines := strings.Split(src, "\n")
+	var live []string // the template without auth.key and auth.value
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "    auth.key =") && !strings.HasPrefix(l, "    auth.value =") {
+			live = append(live, l)
+		}
+	}
+	env := connEnv(map[string]string{"PROXY_PASSWORD": connProxyPass, "QLIK_WINDOWS_PASSWORD": connWinPass, "QLIK_CERTIFICATE_PASSWORD": "s3cret-pfx"})
+	want := map[qrs.AuthType]func(c *qrs.Connection) bool{
+		qrs.AuthJWT: func(c *qrs.Connection) bool {
+			return c.JWTKeyPath == "/etc/catalog/qlik-jwt.key" && c.JWTUserIDClaim == "userId" && c.JWTDirectoryClaim == "userDirectory" &&
+				c.UserID == "svc_catalog" && c.JWTAudience != "" && c.JWTLifetime == 10*time.Minute && c.JWTAlgorithm == "RS256"
+		},
+		qrs.AuthWindows: func(c *qrs.Connection) bool {
+			return c.WindowsUser == `CORP\svc_catalog` && c.WindowsPassword.Reveal() == connWinPass && c.WindowsUserAgent == "Windows"
+		},
+		qrs.AuthCertificate: func(c *qrs.Connection) bool {
+			return c.CertificatePath == "/etc/catalog/client.pfx" && c.CertificatePassword.Reveal() == "s3cret-pfx" && c.UserID == "sa_repository"
+		},
+	}
+	found := 0
+	for i, l := range live {
+		if l != "    # auth {" {
+			continue
+		}
+		found++
+		file := slices.Clone(live[:i])
+		for _, b := range live[i:] {
+			file = append(file, "    "+strings.TrimPrefix(b, "    # "))
+			if b == "    # }" {
+				break
+			}
+		}
+		file = append(file, live[len(file):]...) // the rest of the template
+		c, err := qrs.ParseConnection("connection.conf.template", []byte(strings.Join(file, "\n")), env)
+		if err != nil {
+			t.Errorf("block %d: %v", found, err)
+			continue
+		}
+		if check := want[c.AuthType]; check == nil || !check(c) {
+			t.Errorf("block %d: %+v", found, viewOf(t, c))
+		}
+		delete(want, c.AuthType)
+	}
+	if len(want) != 0 {
+		t.Errorf("the template has no block for %v", slices.Collect(maps.Keys(want)))
+	}
 }
