@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -259,3 +260,37 @@ func redactHeader(h http.Header) []string {
 }
 
 func tlsTrusting(srv *testserver.Server) *tls.Config { return &tls.Config{RootCAs: srv.CACertPool()} }
+
+// TestSettingsPrintNoSecret prints the settings of every mode, as
+// TestClientPrintsNoSecret does for header authentication: the signing
+// key, the token, the password and the cookie stay hidden.
+func TestSettingsPrintNoSecret(t *testing.T) {
+	key := loadKey(t).(*rsa.PrivateKey)
+	token := rs256(t, map[string]any{"userId": "alice", "userDirectory": "CORP", "exp": time.Now().Add(time.Hour).Unix()})
+	for _, opt := range []Option{
+		WithJWTSigner(key, signerClaims()),
+		WithJWT(token),
+		WithWindowsAuth(`CORP\alice`, "Zq-win-pass-3355"),
+		WithSessionCookie("X-Qlik-Session-jwt", "Zq-cookie-value-8812"),
+	} {
+		c, err := NewClient("https://q.example.com/jwt", opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := c.auth.(*jwtAuth); ok && a.key != nil {
+			if _, err := a.current(); err != nil { // a token held, too
+				t.Fatal(err)
+			}
+		}
+		out := fmt.Sprintf("%v %+v %#v %s %#v %+v %x %v", c, c, c, c, c.cfg, any(c.cfg), any(c.cfg), c.auth)
+		for _, s := range []string{key.D.String(), key.D.Text(16), key.Primes[0].String(), strings.Split(token, ".")[2][:40],
+			"Zq-win-pass-3355", "Zq-cookie-value-8812"} {
+			if strings.Contains(out, s) {
+				t.Errorf("%v: the printed settings hold a secret %.20q...", c, s)
+			}
+		}
+		if a, ok := c.auth.(*jwtAuth); ok && a.token != "" && strings.Contains(out, strings.Split(a.token, ".")[2][:40]) {
+			t.Errorf("the printed settings hold the signed token")
+		}
+	}
+}
