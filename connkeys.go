@@ -18,8 +18,14 @@ var (
 		"tls.truststore.path", "tls.truststore.password", "tls.truststore.type",
 		"tls.bypass_certificate_validation",
 		"proxy.scheme", "proxy.hostname", "proxy.port", "proxy.username", "proxy.password",
+		// After the keys above, which the suggestions then prefer.
+		keyAuthType, keyUserDirectory, keyUserID,
+		keyJWTKeyPath, keyJWTAlgorithm, keyJWTUserClaim, keyJWTDirClaim, keyJWTAudience, keyJWTLifetime,
+		keyWinUser, keyWinPassword, keyWinUserAgent,
+		keyCertPath, keyCertKeyPath, keyCertPassword,
 	}
-	connectionBlocks = []string{"connection", "connection.auth", "tls", "tls.truststore", "proxy"}
+	connectionBlocks = []string{"connection", "connection.auth", "tls", "tls.truststore", "proxy",
+		"connection.auth.jwt", "connection.auth.jwt.claims", "connection.auth.windows", "connection.auth.certificate"}
 )
 
 // unknownKeys records every key that the format does not know.

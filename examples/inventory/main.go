@@ -12,6 +12,25 @@
 //		-url https://qlik.example.com/hdr -user 'CORP\svc_catalog' \
 //		-truststore qlik.p12 -code qlik-prod
 //
+// Through a JWT virtual proxy, with tokens signed by the key whose
+// certificate the proxy holds, under the proxy's claim names; through the
+// default virtual proxy with Windows authentication (the password from the
+// environment); or with a session someone already has:
+//
+//	go run ./examples/inventory -url https://qlik.example.com/jwt -truststore qlik.pem \
+//		-jwt-key catalog-jwt.key -jwt-claims userId,userDirectory -user 'CORP\svc_catalog'
+//	QRS_WINDOWS_PASSWORD=... go run ./examples/inventory -url https://qlik.example.com \
+//		-truststore qlik.pem -windows-user 'CORP\svc_catalog'
+//	QRS_SESSION_COOKIE=... go run ./examples/inventory -url https://qlik.example.com/hdr \
+//		-truststore qlik.pem -session-cookie X-Qlik-Session-hdr
+//
+// The demo site can authenticate in each of these ways (windows needs
+// apache2 with mod_auth_gssapi and gss-ntlmssp, as .ci/install-deps
+// installs them, for a real NTLM verifier):
+//
+//	go run ./examples/inventory -demo-auth jwt
+//	go run ./examples/inventory -demo-auth windows
+//
 // From a connection file (see connection.conf.template), or from every
 // connection file of a folder, watched for changes until interrupted:
 //

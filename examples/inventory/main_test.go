@@ -266,7 +266,8 @@ func TestHelp(t *testing.T) {
 	if got := cli.ExitCode("inventory", err, new(bytes.Buffer)); got != cli.ExitOK {
 		t.Errorf("-help exits %d (%v), want 0", got, err)
 	}
-	for _, s := range []string{"-url", "-table", "-conf", "-connections", "-watch", "-watch-interval", `{"event":"removed"`, cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
+	for _, s := range []string{"-url", "-table", "-conf", "-connections", "-watch", "-watch-interval", `{"event":"removed"`, cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword,
+		"-jwt-key", "-windows-user", "-session-cookie", "-demo-auth", cli.EnvJWTToken, cli.EnvWindowsPassword, cli.EnvSessionCookie} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("-help does not mention %s", s)
 		}
