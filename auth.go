@@ -69,13 +69,15 @@ func chooseAuth(cfg *config, base *url.URL) (authenticator, error) {
 	add(cfg.jwtSigner != nil, "WithJWTSigner")
 	add(cfg.windows != nil, "WithWindowsAuth")
 	add(cfg.cookie != nil, "WithSessionCookie")
+	// A client certificate alone is TLS, not a mode: a gateway before a
+	// virtual proxy may ask for one, as it always could.
 	switch {
 	case cfg.clientCert != nil && cfg.userDirectory != "":
 		add(true, "WithClientCertificate with WithUser")
-	case cfg.clientCert != nil:
-		add(true, "WithClientCertificate")
 	case cfg.userDirectory != "":
 		add(true, "WithUser")
+	case cfg.clientCert != nil && len(chosen) == 0:
+		add(true, "WithClientCertificate")
 	}
 	if len(chosen) > 1 {
 		return nil, fmt.Errorf("qrs: NewClient: %s each choose an authentication mode: use one (WithUser goes with WithClientCertificate)",

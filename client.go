@@ -63,6 +63,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if _, cert := auth.(*certAuth); cfg.clientCert != nil && !cert {
+		cfg.logger.Info("qrs: the client certificate goes with the TLS handshake; the proxy authenticates with "+auth.String(),
+			"host", base.Host)
+	}
 	if base.Scheme == "http" && len(auth.secrets()) > 0 {
 		cfg.logger.Warn("qrs: the base URL is http://: the credentials ("+auth.String()+") travel in clear, readable and replayable by anyone on the path, a proxy included; use https",
 			"host", base.Host)

@@ -269,7 +269,7 @@ func TestConnectionAuthErrors(t *testing.T) {
 			if !errors.As(err, &he) || he.Pos.File != "bad.conf" || he.Pos.Line < 1 {
 				t.Errorf("error has no position: %#v", err)
 			}
-			checkNoConnSecret(t, "the error", err.Error())
+			checkNoSecret(t, "the error", err.Error(), connSecrets...)
 		})
 	}
 	// The block of the mode, complete: accepted.
