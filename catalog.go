@@ -85,6 +85,14 @@ type CatalogOptions struct {
 	// Partitions fetches the sheets of visualizations in batches of apps,
 	// as for Visualizations. Default: off, one request for all sheets.
 	Partitions Partitions
+	// Listing chooses how the sheets of visualizations are listed:
+	// ListFull, or ListTable (the paged /table listing, read through /full
+	// on a site without it), as for Visualizations; the other kinds are
+	// listed through /full. Default: ListFull.
+	Listing ListMode
+	// PageSize is how many rows one request of ListTable asks for:
+	// 2 to 100,000. Default (0): 10,000.
+	PageSize int
 	// DataModelConcurrency is how many data models are fetched, or wait
 	// to be yielded, at once: 1 to 16. Default (0): 4.
 	DataModelConcurrency int
@@ -106,7 +114,7 @@ func (o *CatalogOptions) check() error {
 	if o.DataModelConcurrency < 0 || o.DataModelConcurrency > 16 {
 		return fmt.Errorf("qrs: CatalogOptions.DataModelConcurrency: %d is out of range 1..16", o.DataModelConcurrency)
 	}
-	if err := o.Partitions.check(); err != nil {
+	if err := o.sheetOptions(Scope{}).check(callCatalog); err != nil {
 		return errors.New(strings.Replace(err.Error(), "ListOptions.", "CatalogOptions.", 1))
 	}
 	return o.Scope.check()
@@ -178,7 +186,7 @@ func (c *Client) Catalog(ctx context.Context, opts *CatalogOptions) iter.Seq2[En
 
 // callCatalog is the sheet listing of a catalog, with the settings of
 // CatalogOptions that it takes.
-var callCatalog = call{"Catalog", settingPartitions | settingEmails}
+var callCatalog = call{"Catalog", settingPartitions | settingEmails | settingListing}
 
 // A catalogRun is one loop over a catalog.
 type catalogRun struct {
@@ -371,27 +379,51 @@ func (r *catalogRun) reloadTasks() bool {
 	return true
 }
 
-func (r *catalogRun) visualizations() bool {
-	o := r.opts
-	lo := &ListOptions{Filter: r.scope.objectFilter()}
+// sheetOptions are the options of a catalog's sheet listing, with the
+// server's part of scope.
+func (o *CatalogOptions) sheetOptions(scope Scope) *ListOptions {
+	lo := &ListOptions{Filter: scope.objectFilter()}
 	if o != nil {
-		lo.Partitions, lo.ContactEmails = o.Partitions, o.ContactEmails
+		lo.Partitions, lo.ContactEmails, lo.Listing, lo.PageSize = o.Partitions, o.ContactEmails, o.Listing, o.PageSize
 	}
+	return lo
+}
+
+func (r *catalogRun) visualizations() bool {
+	lo := r.opts.sheetOptions(r.scope)
 	var keep func(string) bool
 	if !r.scope.IsZero() {
 		keep = r.inScope
 	}
-	ok := true
-	r.c.joinSheets(r.ctx, lo, callCatalog, r.index, r.order, keep, func(v Visualization, err error) bool {
-		if err != nil {
-			ok = r.fail(err)
-			return false
+	paged := lo.listing() == ListTable && !r.c.noTable.Load()
+	for {
+		ok, yielded, missing := true, false, false
+		r.c.joinSheets(r.ctx, lo, callCatalog, r.index, r.order, paged, keep, func(v Visualization, err error) bool {
+			switch {
+			case err != nil && paged && !yielded && r.c.sheetTableMissing(lo, err):
+				missing = true // nothing listed yet: through /full instead
+				return false
+			case err != nil:
+				ok = r.fail(err)
+				return false
+			}
+			yielded = true
+			ok = r.emit(Entry{Kind: EntryVisualization, Key: v.Key.String(), Name: v.Name,
+				Relations: r.appRelation(v.AppID), Visualization: &v})
+			return ok
+		})
+		if !missing {
+			return ok
 		}
-		ok = r.emit(Entry{Kind: EntryVisualization, Key: v.Key.String(), Name: v.Name,
-			Relations: r.appRelation(v.AppID), Visualization: &v})
-		return ok
-	})
-	return ok
+		paged = false
+	}
+}
+
+// sheetTableMissing reports whether err, the first of a paged sheet
+// listing, says that the site has no /table listing, as Visualizations
+// finds out at its app listing (the catalog lists apps through /full).
+func (c *Client) sheetTableMissing(lo *ListOptions, err error) bool {
+	return c.tableMissing(newTable("/qrs/app/object/table", "App.Object", sheetColumns, "", lo.pageSize()), err)
 }
 
 func (r *catalogRun) masterItems() bool {

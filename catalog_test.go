@@ -660,3 +660,48 @@ func TestCatalogNoSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestCatalogTable reads the sheets of a catalog through the paged /table
+// listing, and through /full on a site without it: the same entries.
+func TestCatalogTable(t *testing.T) {
+	site := testserver.Generate(testserver.GenConfig{Seed: 12, Apps: 30, Sheets: 900})
+	_, plain := startSite(t, testserver.Config{Site: site})
+	want := mustCatalog(t, plain, nil)
+	for _, missing := range []int{0, http.StatusNotFound, http.StatusMethodNotAllowed} {
+		t.Run(fmt.Sprint(missing), func(t *testing.T) {
+			srv, c := startSite(t, testserver.Config{Site: site, Table: testserver.TableConfig{Missing: missing}})
+			opts := &qrs.CatalogOptions{Listing: qrs.ListTable, PageSize: 100}
+			got := mustCatalog(t, c, opts)
+			// The same entries, on another server's URL; /table pages
+			// come in id order.
+			lines := func(r catalogRun, base string) []string {
+				var out []string
+				for _, e := range r.entries {
+					b, _ := json.Marshal(e)
+					out = append(out, strings.ReplaceAll(string(b), base, "BASE"))
+				}
+				slices.Sort(out)
+				return out
+			}
+			if g, w := lines(got, c.BaseURL()), lines(want, plain.BaseURL()); !slices.Equal(g, w) {
+				t.Errorf("the catalog through /table differs from the one through /full: %d entries, want %d", len(g), len(w))
+			}
+			pages := srv.Count("/qrs/app/object/table")
+			switch {
+			case missing == 0 && pages < 9:
+				t.Errorf("%d pages of sheets, want 9 or more", pages)
+			case missing != 0 && pages != 1:
+				t.Errorf("%d /table requests on a site without it, want 1", pages)
+			case missing != 0:
+				mustCatalog(t, c, opts)
+				if n := srv.Count("/qrs/app/object/table"); n != 1 {
+					t.Errorf("%d /table requests after a second catalog: the Client remembers", n)
+				}
+			}
+		})
+	}
+	r := runCatalog(t.Context(), plain, &qrs.CatalogOptions{PageSize: 50})
+	if r.err == nil || !strings.Contains(r.err.Error(), "CatalogOptions.PageSize") {
+		t.Errorf("PageSize without ListTable: %v", r.err)
+	}
+}

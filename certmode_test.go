@@ -102,3 +102,23 @@ func TestClientCertificateModeFailures(t *testing.T) {
 		t.Errorf("X-Qlik-User = %q", got)
 	}
 }
+
+// A client certificate goes with the TLS handshake whatever the mode: a
+// gateway before a header-authentication proxy may ask for one, as it
+// always could. X-Qlik-User (WithUser) is a mode of its own.
+func TestHeaderAuthWithClientCertificate(t *testing.T) {
+	cert, err := qrs.LoadClientCertificate("testdata/pki/client.pem", "testdata/pki/client_key.pem", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := startSite(t, testserver.Config{}, qrs.WithClientCertificate(cert))
+	if _, err := c.ListApps(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := srv.Requests()[0]; r.Header.Get(authHeader) != authUser {
+		t.Errorf("the header authentication was not sent: %v", r.Header)
+	}
+	if _, err := qrs.NewClient(srv.URL(), qrs.WithHeaderAuth(authHeader, authUser), qrs.WithUser("INTERNAL", "sa_repository")); err == nil {
+		t.Error("header authentication and X-Qlik-User were both taken")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -21,8 +22,10 @@ type Client struct {
 	base    *url.URL // scheme://host[:port][/prefix], no trailing slash
 	baseStr string   // base.String(), made once: SheetURL runs per sheet
 	cfg     config
+	auth    authenticator
 	hc      *retryablehttp.Client
 	session *session
+	noTable atomic.Bool // the site answered a /table listing as one without it
 }
 
 // NewClient returns a Client for the site at baseURL: https://host[:port]
@@ -43,16 +46,29 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if cfg.header != "" && (cfg.userDirectory != "" || cfg.clientCert != nil) {
-		cfg.logger.Warn("qrs: both header authentication and a client certificate or X-Qlik-User are set; the server decides which counts")
+	auth, err := chooseAuth(&cfg, base)
+	if err != nil {
+		return nil, err
 	}
-	c := &Client{base: base, baseStr: base.String(), cfg: cfg, session: newSession()}
+	c := &Client{base: base, baseStr: base.String(), cfg: cfg, auth: auth, session: newSession()}
 	transport, err := c.transport()
 	if err != nil {
 		return nil, err
 	}
-	if base.Scheme == "http" && cfg.header != "" {
-		cfg.logger.Warn("qrs: the base URL is http://: the authentication header travels in clear, readable and replayable by anyone on the path, a proxy included; use https",
+	switch a := auth.(type) {
+	case *cookieAuth:
+		c.session.set(a.name, a.value.Reveal())
+	case *windowsAuth:
+		if err := a.setup(c); err != nil {
+			return nil, err
+		}
+	}
+	if _, cert := auth.(*certAuth); cfg.clientCert != nil && !cert {
+		cfg.logger.Info("qrs: the client certificate goes with the TLS handshake; the proxy authenticates with "+auth.String(),
+			"host", base.Host)
+	}
+	if base.Scheme == "http" && len(auth.secrets()) > 0 {
+		cfg.logger.Warn("qrs: the base URL is http://: the credentials ("+auth.String()+") travel in clear, readable and replayable by anyone on the path, a proxy included; use https",
 			"host", base.Host)
 	}
 	if cfg.insecure {
@@ -83,14 +99,7 @@ func (c *Client) BaseURL() string { return c.baseStr }
 
 // String describes the Client without any secret.
 func (c *Client) String() string {
-	auth := "no authentication"
-	switch {
-	case c.cfg.header != "":
-		auth = "header " + c.cfg.header
-	case c.cfg.clientCert != nil:
-		auth = "client certificate"
-	}
-	return fmt.Sprintf("qrs.Client{%s, %s}", c.base, auth)
+	return fmt.Sprintf("qrs.Client{%s, %s}", c.base, c.auth)
 }
 
 // GoString describes the Client as String does, so that %#v cannot print

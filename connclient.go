@@ -9,13 +9,21 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // NewClient returns a [Client] for the connection's site, with the options
-// its parameters stand for, followed by opts (which therefore win):
-// [WithHeaderAuth](AuthKey, AuthValue) when they are set; the truststore's
+// its parameters stand for, followed by opts (which therefore win within
+// a mode; an option of another authentication mode is an error). The
+// authentication of AuthType: [WithHeaderAuth](AuthKey, AuthValue) when
+// they are set (AuthHeader, or ""); [WithJWTSigner] with the key of
+// JWTKeyPath, read now ([LoadJWTKey]), and the claims (AuthJWT);
+// [WithWindowsAuth](WindowsUser, WindowsPassword) and
+// [WithWindowsUserAgent] (AuthWindows); [WithClientCertificate] with the
+// certificate of CertificatePath, read now ([LoadClientCertificate]), and
+// [WithUser](UserDirectory, UserID) (AuthCertificate). Then the truststore's
 // certificates, read now ([LoadTrustStore], [WithRootCAs]);
 // [WithInsecureSkipVerify] when BypassCertificateValidation is set;
 // [WithProxy] with the proxy's scheme, host, port and login when ProxyHost
@@ -41,9 +49,9 @@ func (c *Connection) options() ([]Option, error) {
 	if _, err := parseBaseURL(c.URL); err != nil {
 		return nil, err
 	}
-	var own []Option
-	if c.AuthKey != "" || c.AuthValue.IsSet() {
-		own = append(own, WithHeaderAuth(c.AuthKey, c.AuthValue.Reveal()))
+	own, err := c.authOptions()
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case c.TrustStorePath != "":
@@ -132,4 +140,87 @@ func (c *Connection) redactedProxyURL() string {
 		return c.ProxyHost
 	}
 	return u.Redacted()
+}
+
+// authOptions returns the options of the connection's authentication. A
+// setting of another mode than AuthType is an error, as in a file.
+func (c *Connection) authOptions() ([]Option, error) {
+	mode := c.AuthType
+	if mode == "" {
+		mode = AuthHeader
+	}
+	if field := c.strayAuthField(mode); field != "" {
+		return nil, fmt.Errorf("%s is set, but the authentication is %s (AuthType %q)", field, mode, c.AuthType)
+	}
+	switch mode {
+	case AuthHeader:
+		switch {
+		case c.AuthKey != "" || c.AuthValue.IsSet():
+			return []Option{WithHeaderAuth(c.AuthKey, c.AuthValue.Reveal())}, nil
+		case c.AuthType == AuthHeader:
+			return nil, errors.New("header authentication without AuthKey and AuthValue")
+		}
+		return nil, nil
+	case AuthJWT:
+		if c.JWTKeyPath == "" {
+			return nil, errors.New("JWT authentication without JWTKeyPath")
+		}
+		key, err := LoadJWTKey(c.JWTKeyPath)
+		if err != nil {
+			return nil, err
+		}
+		return []Option{WithJWTSigner(key, JWTClaims{
+			UserIDClaim: c.JWTUserIDClaim, UserID: c.UserID, DirectoryClaim: c.JWTDirectoryClaim, Directory: c.UserDirectory,
+			Audience: c.JWTAudience, Lifetime: c.JWTLifetime, Algorithm: c.JWTAlgorithm,
+		})}, nil
+	case AuthWindows:
+		own := []Option{WithWindowsAuth(c.WindowsUser, c.WindowsPassword.Reveal())}
+		if c.WindowsUserAgent != "" {
+			own = append(own, WithWindowsUserAgent(c.WindowsUserAgent))
+		}
+		return own, nil
+	case AuthCertificate:
+		if c.CertificatePath == "" {
+			return nil, errors.New("client certificate authentication without CertificatePath")
+		}
+		cert, err := LoadClientCertificate(c.CertificatePath, c.CertificateKeyPath, c.CertificatePassword.Reveal())
+		if err != nil {
+			return nil, err
+		}
+		return []Option{WithClientCertificate(cert), WithUser(c.UserDirectory, c.UserID)}, nil
+	}
+	return nil, fmt.Errorf("AuthType %q is not header, jwt, windows or certificate", truncate(string(c.AuthType), 40))
+}
+
+// strayAuthField names the first authentication setting that does not
+// belong to mode, or returns "".
+func (c *Connection) strayAuthField(mode AuthType) string {
+	fields := []struct {
+		name  string
+		set   bool
+		modes []AuthType
+	}{
+		{"AuthKey", c.AuthKey != "", []AuthType{AuthHeader}},
+		{"AuthValue", c.AuthValue.IsSet(), []AuthType{AuthHeader}},
+		{"UserDirectory", c.UserDirectory != "", []AuthType{AuthJWT, AuthCertificate}},
+		{"UserID", c.UserID != "", []AuthType{AuthJWT, AuthCertificate}},
+		{"JWTKeyPath", c.JWTKeyPath != "", []AuthType{AuthJWT}},
+		{"JWTAlgorithm", c.JWTAlgorithm != "", []AuthType{AuthJWT}},
+		{"JWTUserIDClaim", c.JWTUserIDClaim != "", []AuthType{AuthJWT}},
+		{"JWTDirectoryClaim", c.JWTDirectoryClaim != "", []AuthType{AuthJWT}},
+		{"JWTAudience", c.JWTAudience != "", []AuthType{AuthJWT}},
+		{"JWTLifetime", c.JWTLifetime != 0, []AuthType{AuthJWT}},
+		{"WindowsUser", c.WindowsUser != "", []AuthType{AuthWindows}},
+		{"WindowsPassword", c.WindowsPassword.IsSet(), []AuthType{AuthWindows}},
+		{"WindowsUserAgent", c.WindowsUserAgent != "", []AuthType{AuthWindows}},
+		{"CertificatePath", c.CertificatePath != "", []AuthType{AuthCertificate}},
+		{"CertificateKeyPath", c.CertificateKeyPath != "", []AuthType{AuthCertificate}},
+		{"CertificatePassword", c.CertificatePassword.IsSet(), []AuthType{AuthCertificate}},
+	}
+	for _, f := range fields {
+		if f.set && !slices.Contains(f.modes, mode) {
+			return f.name
+		}
+	}
+	return ""
 }

@@ -9,10 +9,32 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // ConnectorID is the connector_id of Qlik Sense connection files.
 const ConnectorID = "qlik-sense"
+
+// AuthType is the authentication mode of a [Connection]
+// (connection.auth.type in a file).
+type AuthType string
+
+// The authentication modes of a connection file.
+const (
+	// AuthHeader is header authentication through a virtual proxy
+	// ([WithHeaderAuth]): AuthKey and AuthValue.
+	AuthHeader AuthType = "header"
+	// AuthJWT signs JWTs for a JWT virtual proxy ([WithJWTSigner]):
+	// JWTKeyPath, the claim names, UserDirectory and UserID.
+	AuthJWT AuthType = "jwt"
+	// AuthWindows is Windows authentication ([WithWindowsAuth]):
+	// WindowsUser and WindowsPassword.
+	AuthWindows AuthType = "windows"
+	// AuthCertificate is the repository's client certificate on port 4242
+	// ([WithClientCertificate], [WithUser]): CertificatePath, UserDirectory
+	// and UserID.
+	AuthCertificate AuthType = "certificate"
+)
 
 // ErrOtherConnector is matched (with [errors.Is]) by the error of
 // [LoadConnection] and [ParseConnection] for a well-formed file whose
@@ -30,7 +52,8 @@ var ErrOtherConnector = errors.New("qrs: the connection file is for another conn
 // [Connection.NewClient] makes a [Client] from it. A program may also fill a
 // Connection itself.
 //
-// The secrets (AuthValue, TrustStorePassword, ProxyPassword) are of type
+// The secrets (AuthValue, WindowsPassword, CertificatePassword,
+// TrustStorePassword, ProxyPassword) are of type
 // [Secret], so that printing, logging or encoding a Connection never shows
 // them; String, GoString and JSON encoding are safe to use in logs.
 type Connection struct {
@@ -52,6 +75,11 @@ type Connection struct {
 	// being the virtual proxy's (connection.url). A file's URL is stored
 	// as NewClient normalises it (no trailing slash). Required.
 	URL string `json:"url"`
+	// AuthType is the authentication mode (connection.auth.type): "" or
+	// AuthHeader for header authentication, AuthJWT, AuthWindows or
+	// AuthCertificate. A file without the key has "" (header
+	// authentication, or none when AuthKey and AuthValue are unset too).
+	AuthType AuthType `json:"auth_type,omitzero"`
 	// AuthKey is the name of the header that the virtual proxy reads for
 	// header authentication (connection.auth.key), e.g. hdr-usr.
 	AuthKey string `json:"auth_key,omitzero"`
@@ -59,6 +87,51 @@ type Connection struct {
 	// for a dynamic user directory, the user id for a static one. It
 	// authenticates, so it is a Secret.
 	AuthValue Secret `json:"auth_value,omitzero"`
+	// UserDirectory and UserID are the user the catalog acts as, apart
+	// (connection.auth.user_directory, connection.auth.user_id): in the
+	// claims of the tokens of AuthJWT, in X-Qlik-User with AuthCertificate.
+	UserDirectory string `json:"user_directory,omitzero"`
+	UserID        string `json:"user_id,omitzero"`
+	// JWTKeyPath is the PEM file of the RSA key that signs the tokens of
+	// AuthJWT (connection.auth.jwt.key_path), read by NewClient
+	// ([LoadJWTKey]); a relative path in a file is taken relative to the
+	// file's folder, and stored so resolved.
+	JWTKeyPath string `json:"jwt_key_path,omitzero"`
+	// JWTAlgorithm is RS256, RS384 or RS512 (connection.auth.jwt.algorithm);
+	// "" is RS256.
+	JWTAlgorithm string `json:"jwt_algorithm,omitzero"`
+	// JWTUserIDClaim and JWTDirectoryClaim name the claims of the user id
+	// and the user directory, as the virtual proxy is configured
+	// (connection.auth.jwt.claims.user_id, .user_directory). Required with
+	// AuthJWT: there is no default.
+	JWTUserIDClaim    string `json:"jwt_user_id_claim,omitzero"`
+	JWTDirectoryClaim string `json:"jwt_user_directory_claim,omitzero"`
+	// JWTAudience is the tokens' aud claim (connection.auth.jwt.audience);
+	// "" for none.
+	JWTAudience string `json:"jwt_audience,omitzero"`
+	// JWTLifetime is how long each token is valid
+	// (connection.auth.jwt.lifetime); 0 for the default of
+	// [JWTClaims.Lifetime].
+	JWTLifetime time.Duration `json:"jwt_lifetime,omitzero"`
+	// WindowsUser is the DOMAIN\user of AuthWindows
+	// (connection.auth.windows.user).
+	WindowsUser string `json:"windows_user,omitzero"`
+	// WindowsPassword is its password (connection.auth.windows.password).
+	WindowsPassword Secret `json:"windows_password,omitzero"`
+	// WindowsUserAgent is the virtual proxy's Windows authentication
+	// pattern (connection.auth.windows.user_agent); "" for "Windows". See
+	// [WithWindowsUserAgent].
+	WindowsUserAgent string `json:"windows_user_agent,omitzero"`
+	// CertificatePath is the client certificate of AuthCertificate
+	// (connection.auth.certificate.path): client.pem with
+	// CertificateKeyPath, or a .pfx with CertificatePassword (see
+	// [LoadClientCertificate]). Relative paths in a file are taken
+	// relative to the file's folder.
+	CertificatePath    string `json:"certificate_path,omitzero"`
+	CertificateKeyPath string `json:"certificate_key_path,omitzero"`
+	// CertificatePassword opens a PKCS#12 certificate file
+	// (connection.auth.certificate.password).
+	CertificatePassword Secret `json:"certificate_password,omitzero"`
 	// TrustStorePath is the truststore file (tls.truststore.path). A
 	// relative path in a file is taken relative to the file's folder, and
 	// stored so resolved.
@@ -103,8 +176,8 @@ func (c Connection) String() string {
 	if !c.Enabled {
 		parts = append(parts, "disabled")
 	}
-	if c.AuthKey != "" || c.AuthValue.IsSet() {
-		parts = append(parts, fmt.Sprintf("header %s: %s", c.AuthKey, c.AuthValue))
+	if auth := c.authString(); auth != "" {
+		parts = append(parts, auth)
 	}
 	if c.TrustStorePath != "" {
 		s := "truststore " + c.TrustStorePath
@@ -142,4 +215,32 @@ func (c Connection) GoString() string {
 	}
 	b.WriteString("}")
 	return b.String()
+}
+
+// authString describes the connection's authentication for String.
+func (c *Connection) authString() string {
+	user := ""
+	if c.UserDirectory != "" || c.UserID != "" {
+		user = " as " + c.UserDirectory + `\` + c.UserID
+	}
+	switch c.AuthType {
+	case AuthJWT:
+		alg := c.JWTAlgorithm
+		if alg == "" {
+			alg = "RS256"
+		}
+		return fmt.Sprintf("JWT signed %s with key %s (claims %s, %s)%s", alg, c.JWTKeyPath, c.JWTDirectoryClaim, c.JWTUserIDClaim, user)
+	case AuthWindows:
+		return fmt.Sprintf("Windows %s with password %s", c.WindowsUser, c.WindowsPassword)
+	case AuthCertificate:
+		s := "client certificate " + c.CertificatePath
+		if c.CertificatePassword.IsSet() {
+			s += " with password " + c.CertificatePassword.String()
+		}
+		return s + user
+	}
+	if c.AuthKey != "" || c.AuthValue.IsSet() {
+		return fmt.Sprintf("header %s: %s", c.AuthKey, c.AuthValue)
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrskit/qrs"
 )
@@ -45,7 +46,15 @@ type connView struct {
 	ProxyScheme, ProxyHost             string
 	ProxyPort                          int
 	ProxyUsername, ProxyPassword       string
-	Scope                              string // the Scope as %+v prints it, "" for the whole site
+
+	AuthType                                                    qrs.AuthType
+	UserDirectory, UserID                                       string
+	JWTKeyPath, JWTAlgorithm, JWTUserIDClaim, JWTDirectoryClaim string
+	JWTAudience                                                 string
+	JWTLifetime                                                 time.Duration
+	WindowsUser, WindowsPassword, WindowsUserAgent              string
+	CertificatePath, CertificateKeyPath, CertificatePassword    string
+	Scope                                                       string // the Scope as %+v prints it, "" for the whole site
 }
 
 func viewOf(t *testing.T, c *qrs.Connection) connView {
@@ -61,6 +70,11 @@ func viewOf(t *testing.T, c *qrs.Connection) connView {
 		BypassCertificateValidation: c.BypassCertificateValidation,
 		ProxyScheme:                 c.ProxyScheme, ProxyHost: c.ProxyHost, ProxyPort: c.ProxyPort,
 		ProxyUsername: c.ProxyUsername, ProxyPassword: c.ProxyPassword.Reveal(),
+		AuthType: c.AuthType, UserDirectory: c.UserDirectory, UserID: c.UserID,
+		JWTKeyPath: c.JWTKeyPath, JWTAlgorithm: c.JWTAlgorithm, JWTUserIDClaim: c.JWTUserIDClaim, JWTDirectoryClaim: c.JWTDirectoryClaim,
+		JWTAudience: c.JWTAudience, JWTLifetime: c.JWTLifetime,
+		WindowsUser: c.WindowsUser, WindowsPassword: c.WindowsPassword.Reveal(), WindowsUserAgent: c.WindowsUserAgent,
+		CertificatePath: c.CertificatePath, CertificateKeyPath: c.CertificateKeyPath, CertificatePassword: c.CertificatePassword.Reveal(),
 		Scope: scopeView(c.Scope),
 	}
 }

@@ -1,7 +1,8 @@
 package qrs
 
 // Reading and checking a connection file into a Connection (connection.go).
-// The checks it shares with the options are in validate.go.
+// Its authentication keys are read in connauth.go; the checks it shares
+// with the options are in validate.go.
 
 import (
 	"bytes"
@@ -323,35 +324,6 @@ func (r *connReader) readURL(c *Connection) {
 		r.errorf(v, "%s", reasonOf(err))
 	default:
 		c.URL = base.String()
-	}
-}
-
-func (r *connReader) readAuth(c *Connection) {
-	key, kv := r.str("connection.auth.key")
-	value, vv := r.str("connection.auth.value")
-	if kv != nil {
-		if validHeaderName(key) {
-			c.AuthKey = key
-		} else {
-			r.errorf(kv, "is not a valid HTTP header name (letters, digits and -, such as hdr-usr)")
-		}
-	}
-	if vv != nil {
-		switch i := invalidHeaderValue(value); {
-		case value == "":
-			r.errorf(vv, "is empty: give the user, DOMAIN\\user for a dynamic user directory or the user id for a static one")
-		case i >= 0:
-			// The position is enough: never echo the value.
-			r.errorf(vv, "has a control or non-ASCII character at byte %d: header authentication is US-ASCII only", i)
-		default:
-			c.AuthValue = NewSecret(value)
-		}
-	}
-	switch {
-	case kv != nil && vv == nil && !r.bad["connection.auth.value"]:
-		r.errorf(kv, "is set without connection.auth.value (the user, such as DOMAIN\\user): give both or neither; if the value comes from ${?VAR}, that variable is not set")
-	case vv != nil && kv == nil && !r.bad["connection.auth.key"]:
-		r.errorf(vv, "is set without connection.auth.key (the header name, such as hdr-usr): give both or neither")
 	}
 }
 

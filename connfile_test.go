@@ -512,6 +512,7 @@ func FuzzParseConnection(f *testing.F) {
 		"HDR_USER": connEnvUser, "TS_PASS": connTSPass, "PX_PASS": connProxyPass,
 		"PROXY_PASSWORD": connProxyPass, "QLIK_TRUSTSTORE_PASSWORD": connTSPass, "QLIK_HEADER_USER": connEnvUser,
 		"QRS_TEST_URL": "https://127.0.0.1:8443/hdr", "QRS_TEST_USER": connEnvUser, "QRS_TEST_TRUSTSTORE_PASSWORD": connTSPass,
+		"QRS_TEST_WINDOWS_PASSWORD": connWinPass, "QRS_TEST_CERTIFICATE_PASSWORD": connTSPass,
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		start := time.Now()
@@ -552,6 +553,7 @@ func FuzzParseConnection(f *testing.F) {
 		// a Client as it is.
 		noStore := *c
 		noStore.TrustStorePath, noStore.TrustStorePassword, noStore.TrustStoreType = "", qrs.Secret{}, qrs.StoreAuto
+		useTestFiles(&noStore)
 		if _, err := noStore.NewClient(); err != nil {
 			t.Fatalf("accepted a connection that NewClient refuses: %v\n%#v", err, c)
 		}

@@ -18,10 +18,16 @@ var (
 		"tls.truststore.path", "tls.truststore.password", "tls.truststore.type",
 		"tls.bypass_certificate_validation",
 		"proxy.scheme", "proxy.hostname", "proxy.port", "proxy.username", "proxy.password",
+		// After the keys above, which the suggestions then prefer.
+		keyAuthType, keyUserDirectory, keyUserID,
+		keyJWTKeyPath, keyJWTAlgorithm, keyJWTUserClaim, keyJWTDirClaim, keyJWTAudience, keyJWTLifetime,
+		keyWinUser, keyWinPassword, keyWinUserAgent,
+		keyCertPath, keyCertKeyPath, keyCertPassword,
 		"filter.streams.include", "filter.streams.exclude", "filter.apps.include", "filter.apps.exclude",
 		"filter.tags.include", "filter.tags.exclude", "filter.published_only",
 	}
 	connectionBlocks = []string{"connection", "connection.auth", "tls", "tls.truststore", "proxy",
+		"connection.auth.jwt", "connection.auth.jwt.claims", "connection.auth.windows", "connection.auth.certificate",
 		"filter", "filter.streams", "filter.apps", "filter.tags"}
 )
 

@@ -219,6 +219,8 @@ type arrayDecoder struct {
 	started bool
 	done    bool
 	n       int // elements decoded
+
+	wire *wireReader // for records that read themselves from it (wire.go)
 }
 
 // newArrayDecoder reads the array of r, with elements of at most max bytes
@@ -249,6 +251,9 @@ func addCapped(a, b int64) int64 {
 // next decodes the next element into v. It returns false at the end of the
 // array, or with an error that says which element broke.
 func (d *arrayDecoder) next(v any) (bool, error) {
+	if r, ok := v.(wireRecord); ok {
+		return d.nextWire(r)
+	}
 	if d.done {
 		return false, nil
 	}

@@ -37,25 +37,60 @@
 //
 // # Authentication
 //
-// Through a virtual proxy with header authentication, the base URL is
-// https://host[:port]/prefix (the virtual proxy's prefix, not its name), and
-// [WithHeaderAuth] names the header the proxy reads and the user: DOMAIN\user
-// with a dynamic user directory, the user id with a static one. The proxy
-// answers with a session cookie, which the Client keeps (and only it, with a
-// few others, bounded) and sends back, so that a whole inventory uses one of
-// the five sessions Qlik allows a user. When the proxy refuses the session,
-// the Client forgets it and authenticates once more: once per refused
-// session, however many requests carried it.
+// A Client authenticates in one mode, chosen by its options; NewClient
+// refuses two (only [WithUser] goes with [WithClientCertificate]). Whatever
+// the mode, the proxy answers the first request with a session cookie,
+// which the Client keeps (and only it, with a few others, bounded) and
+// sends back, so that a whole inventory uses one of the five sessions Qlik
+// allows a user: while no session is held, concurrent first requests wait
+// for the first one's cookie. When the proxy refuses the session, the
+// Client forgets it and authenticates once more: once per refused session,
+// however many requests carried it.
+//
+// Header authentication, through a virtual proxy so configured: the base
+// URL is https://host[:port]/prefix (the virtual proxy's prefix, not its
+// name), and [WithHeaderAuth] names the header the proxy reads and the
+// user: DOMAIN\user with a dynamic user directory, the user id with a
+// static one.
+//
+// JWT, through a JWT virtual proxy: [WithJWTSigner] signs RS256, RS384 or
+// RS512 tokens with an RSA key ([LoadJWTKey] reads a PEM file; any
+// [crypto.Signer] of an RSA key does), under the claim names the virtual
+// proxy is configured with ([JWTClaims]; there are no default names), and
+// signs a new one when a session opens after the last one neared its
+// expiry or was refused; [WithJWT] takes a token the caller has. The
+// Authorization: Bearer header goes only on a request without the session
+// cookie, to open the session; afterwards the cookie alone.
+//
+// Windows (NTLM), through a virtual proxy that does Windows authentication,
+// such as the default one: [WithWindowsAuth]("CORP\\svc", password). The
+// first request that needs a session sends GET /qrs/about with a user agent
+// that holds the virtual proxy's Windows pattern ([WithWindowsUserAgent];
+// "Windows" unless the site changed it, often to "Mozilla"), follows the
+// redirect to the authentication module (the same host, the module's own
+// port, /internal_windows_authentication/), runs NTLMv2 there on one
+// kept-alive HTTP/1.1 connection, and follows the redirect back, whose
+// ticket opens the session. No other redirect is followed and nothing is
+// sent to another host; a password the module refuses is never sent again
+// by the same Client, so that it cannot lock the account out.
+//
+// An existing session: [WithSessionCookie] sends a session cookie that a
+// person or another program has (X-Qlik-Session, or
+// X-Qlik-Session-{prefix}); the Client never opens a session itself, and a
+// session that has ended is an error matching [ErrUnauthenticated] that
+// says so.
 //
 // Directly to the repository on port 4242, the base URL is
 // https://host:4242, with the client certificate that the Qlik Management
 // Console exports ([LoadClientCertificate], [WithClientCertificate]) and the
-// user to act as ([WithUser]).
+// user to act as ([WithUser]); the repository keeps no sessions.
 //
 // Every request carries a fresh random cross-site request forgery key, in
 // the xrfkey query parameter and the X-Qlik-Xrfkey header, as QRS demands.
-// An http:// base URL is accepted for test sites, with a warning in the log:
-// the authentication header then travels in clear.
+// An http:// base URL is accepted for test sites with header
+// authentication or a session cookie, with a warning in the log (the
+// credentials then travel in clear); JWT and Windows authentication refuse
+// it.
 //
 // # TLS and proxies
 //
@@ -139,7 +174,7 @@
 //	app             code/app:ID                   stream           App             1  /qrs/app/full (shared: see below)
 //	dataconnection  code/dataconnection:ID        -                DataConnection  1  /qrs/dataconnection/full
 //	reloadtask      code/reloadtask:ID            app              ReloadTask      3  /qrs/schemaevent/full, /qrs/compositeevent/full, /qrs/reloadtask/full
-//	visualization   code/appID/sheetID            app              Visualization   1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition)
+//	visualization   code/appID/sheetID            app              Visualization   1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition, per page with ListTable)
 //	masteritem      code/masteritem:appID:ID      app              MasterItem      1  /qrs/app/object/full?filter=objectType eq 'masterobject' or ... 'dimension' or ... 'measure'
 //	table           code/table:appID:name         app              Table           1 per app, shared by tables and fields: /api/v1/apps/{id}/data/metadata
 //	field           code/field:appID:name         tables, app      Field
@@ -231,6 +266,13 @@
 //	401                                            ErrUnauthenticated: "the server refused the authentication; check the header name ..."
 //	an HTML page with 200                          ErrUnauthenticated: "the server answered with an HTML page where JSON was expected"
 //	500 "Authentication error" (stale cookie)      session forgotten, tried once more; then ErrUnauthenticated quoting the proxy
+//	the session of WithSessionCookie has ended     ErrUnauthenticated: "the session cookie X-Qlik-Session-hdr given with WithSessionCookie is no longer valid": never tried again
+//	the JWT virtual proxy refuses the token (401)  ErrUnauthenticated: "check the token: signed (RS256, RS384 or RS512) by the key whose certificate ..."
+//	the token of WithJWT has expired               ErrUnauthenticated: "the token of WithJWT expired at ...", before anything is sent
+//	Windows: the module refuses the password       ErrUnauthenticated: "the authentication module refused the password of CORP\svc (401 after the NTLM exchange)": not sent again
+//	Windows: the forms login page instead          ErrUnauthenticated: "... forms login page ... the Windows pattern "Windows" (WithWindowsUserAgent) ... mostly use "Mozilla""
+//	Windows: a module that speaks only Kerberos    ErrUnauthenticated: "the authentication module offers only Negotiate without NTLM (Kerberos)"
+//	Windows: a redirect off the module's path      ErrUnauthenticated: "redirected to https://other/..., which is not the site's Windows authentication module ...: nothing was sent there"
 //	403 "XSRF prevention check failed"             ErrForbidden: "the server rejected the cross-site request forgery key (xrfkey)"
 //	403 otherwise, also too many sessions          ErrForbidden: "access denied: ... allow list, or all the user's sessions are in use"
 //	404                                            ErrNotFound: "check the URL: it takes the virtual proxy's prefix"
@@ -275,8 +317,8 @@
 // device is refused before it is read); LoadConnection names
 // file:line:column. No error, log line or printed value (a Client or a
 // Connection with any fmt verb) holds a password, an authentication value,
-// a session cookie or a proxy password, and no entry or listing holds the
-// credentials of a data connection.
+// a token, a signing key, a session cookie or a proxy password, and no
+// entry or listing holds the credentials of a data connection.
 //
 // # Concurrency
 //

@@ -61,16 +61,15 @@ const xrfRejected = "XSRF prevention check failed"
 
 // Hints: what each failure most often means on a Qlik Sense site.
 const (
-	hintAuth = "check the header name (connection.auth.key, as configured on the virtual proxy) " +
-		`and its value (DOMAIN\user with a dynamic user directory, the user id alone with a static one), ` +
-		"or the client certificate and user on port 4242"
 	hintNotFound = "check the URL: it takes the virtual proxy's prefix (https://host/prefix), not its name or description"
 )
 
 // newAPIError classifies a failed response. body is at most a few KiB of
 // the response, scrubbed of the Client's secrets; renewed tells that the
-// request was already a fresh authentication after a refused session.
-func newAPIError(method, path string, resp *http.Response, contentType string, body []byte, renewed bool) *APIError {
+// request was already a fresh authentication after a refused session;
+// hintAuth says what to check when the authentication failed (the
+// authentication mode's hint).
+func newAPIError(method, path string, resp *http.Response, contentType string, body []byte, renewed bool, hintAuth string) *APIError {
 	status := resp.StatusCode
 	e := &APIError{StatusCode: status, Method: method, URL: path}
 	text := bodyText(contentType, body)

@@ -26,6 +26,13 @@ type ListOptions struct {
 	// attributes, with one more request per batch of 50 owners
 	// (Visualizations).
 	ContactEmails bool
+
+	// Listing chooses how a listing fetches (Visualizations): ListFull or
+	// ListTable. See ListMode. Default: ListFull.
+	Listing ListMode
+	// PageSize is how many rows one request of ListTable asks for:
+	// 2 to 100,000. Default (0): 10,000.
+	PageSize int
 }
 
 // Partitions makes a sheet listing fetch the sheets of AppsPerRequest apps
@@ -77,12 +84,13 @@ type setting int
 const (
 	settingPartitions setting = 1 << iota
 	settingEmails
+	settingListing
 )
 
 var (
 	callApps           = call{"Apps", 0}
 	callSheets         = call{"Sheets", settingPartitions}
-	callVisualizations = call{"Visualizations", settingPartitions | settingEmails}
+	callVisualizations = call{"Visualizations", settingPartitions | settingEmails | settingListing}
 	callList           = call{"List", 0}
 )
 
@@ -104,6 +112,13 @@ func (o *ListOptions) check(c call) error {
 	}
 	if o.ContactEmails && c.settings&settingEmails == 0 {
 		unused = append(unused, "ContactEmails")
+	}
+	if o.Listing != ListFull || o.PageSize != 0 {
+		if c.settings&settingListing == 0 {
+			unused = append(unused, "Listing")
+		} else if err := o.checkListing(); err != nil {
+			return err
+		}
 	}
 	if len(unused) > 0 {
 		return fmt.Errorf("qrs: %s does not take ListOptions.%s", c.name, strings.Join(unused, " or "))
@@ -136,3 +151,39 @@ func (o *ListOptions) partitions() Partitions {
 }
 
 func (o *ListOptions) emails() bool { return o != nil && o.ContactEmails }
+
+// checkListing checks Listing and PageSize.
+func (o *ListOptions) checkListing() error {
+	switch {
+	case o.Listing != ListFull && o.Listing != ListTable:
+		return fmt.Errorf("qrs: ListOptions.Listing: %d is neither ListFull nor ListTable", o.Listing)
+	case o.PageSize != 0 && o.Listing != ListTable:
+		return fmt.Errorf("qrs: ListOptions.PageSize is for ListTable; ListFull fetches in one request")
+	case o.PageSize != 0 && (o.PageSize < 2 || o.PageSize > maxPageSize):
+		return fmt.Errorf("qrs: ListOptions.PageSize: %d is out of range 2..%d", o.PageSize, maxPageSize)
+	case o.Listing == ListTable && o.OrderBy != "":
+		return fmt.Errorf("qrs: ListOptions.OrderBy cannot be used with ListTable, whose pages are in id order")
+	}
+	return nil
+}
+
+func (o *ListOptions) listing() ListMode {
+	if o == nil {
+		return ListFull
+	}
+	return o.Listing
+}
+
+func (o *ListOptions) pageSize() int {
+	if o == nil || o.PageSize == 0 {
+		return defaultPageSize
+	}
+	return o.PageSize
+}
+
+func (o *ListOptions) filter() string {
+	if o == nil {
+		return ""
+	}
+	return o.Filter
+}

@@ -1,6 +1,7 @@
 package qrs
 
 import (
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,6 +22,12 @@ type config struct {
 	headerValue Secret // header authentication: value, e.g. DOMAIN\user
 
 	userDirectory, userID string // X-Qlik-User, for port 4242
+
+	jwtToken  *jwtAuth     // WithJWT
+	jwtSigner *jwtAuth     // WithJWTSigner
+	windows   *windowsAuth // WithWindowsAuth
+	windowsUA string       // WithWindowsUserAgent
+	cookie    *cookieAuth  // WithSessionCookie
 
 	clientCert *tls.Certificate
 	rootCAs    *x509.CertPool
@@ -88,6 +95,112 @@ func WithUser(directory, userID string) Option {
 			return errors.New("qrs: WithUser: user directory and user id must both be set")
 		}
 		c.userDirectory, c.userID = directory, userID
+		return nil
+	}
+}
+
+// WithJWT authenticates through a JWT virtual proxy with token, a JSON Web
+// Token signed with RS256, RS384 or RS512 by the key whose certificate the
+// virtual proxy holds. The token goes in an Authorization: Bearer header
+// only on a request without the session cookie, to open the session;
+// afterwards the session cookie alone, so that a whole inventory uses one of
+// the user's five sessions. When the proxy refuses the session, the token
+// opens another, once. A token that is not a compact JWS of those
+// algorithms, or that has expired, is refused here; one that expires later
+// makes the requests that would send it fail before anything is sent.
+// [WithJWTSigner] signs tokens itself instead. Needs an https:// base URL.
+// Default: no JWT.
+func WithJWT(token string) Option {
+	return func(c *config) error {
+		a, err := newStaticJWT(token)
+		if err != nil {
+			return err
+		}
+		c.jwtToken = a
+		return nil
+	}
+}
+
+// WithJWTSigner authenticates through a JWT virtual proxy with tokens that
+// the Client signs itself with key, an RSA key (at least 2048 bits) whose
+// certificate the virtual proxy holds: [LoadJWTKey] reads one from a PEM
+// file; any [crypto.Signer] of an RSA key does, such as a key in a hardware
+// module. claims names the user and the claims the virtual proxy reads it
+// from (there are no default claim names), and sets the algorithm, the
+// lifetime and the audience: see [JWTClaims]. As with [WithJWT], a token
+// only opens the session; a new one is signed when a session is opened
+// and the last token is near its expiry, or was refused. Needs an https://
+// base URL. The key is never shown, nor the tokens.
+// Default: no JWT.
+func WithJWTSigner(key crypto.Signer, claims JWTClaims) Option {
+	return func(c *config) error {
+		a, err := newJWTSigner(key, claims)
+		if err != nil {
+			return err
+		}
+		c.jwtSigner = a
+		return nil
+	}
+}
+
+// WithWindowsAuth authenticates with Windows (NTLM) through a virtual proxy
+// that does Windows authentication, such as the default one: domainUser is
+// DOMAIN\user (one backslash) or user@domain, password its password. The
+// first request that needs a session sends GET /qrs/about with a user agent
+// that holds the virtual proxy's Windows pattern ([WithWindowsUserAgent]),
+// follows the proxy's redirect to its authentication module (the same host,
+// on the module's port, path /internal_windows_authentication/), runs the
+// NTLMv2 exchange there on one kept-alive HTTP/1.1 connection, and follows
+// the module's redirect back with the ticket that opens the session. No
+// other redirect is followed, and nothing is sent to another host. Other
+// requests wait for that session, so that concurrent calls share one. A
+// password the module refuses is not tried again by the same Client, so
+// that a wrong password cannot lock the account out. Needs an https:// base
+// URL (and module). The password is never shown.
+// Default: no Windows authentication.
+func WithWindowsAuth(domainUser, password string) Option {
+	return func(c *config) error {
+		a, err := newWindowsAuth(domainUser, password)
+		if err != nil {
+			return err
+		}
+		c.windows = a
+		return nil
+	}
+}
+
+// WithWindowsUserAgent sets the Windows authentication pattern of the
+// virtual proxy ("Windows authentication pattern" in the QMC): the user
+// agent of the Client's requests holds it, so that the proxy chooses
+// Windows authentication rather than its forms login page. Sites that
+// changed it mostly use Mozilla. It needs [WithWindowsAuth].
+// Default: "Windows".
+func WithWindowsUserAgent(pattern string) Option {
+	return func(c *config) error {
+		if err := checkWindowsPattern(pattern); err != nil {
+			return fmt.Errorf("qrs: WithWindowsUserAgent: the pattern %s", reasonOf(err))
+		}
+		c.windowsUA = pattern
+		return nil
+	}
+}
+
+// WithSessionCookie uses a proxy session that someone already has (a
+// person's browser, another program): name is the cookie's name,
+// X-Qlik-Session for the default virtual proxy or X-Qlik-Session-{prefix}
+// (the prefix of the base URL), and value its value. The Client sends the
+// cookie with every request and never opens a session itself: when the
+// session has ended, requests fail with an error matching
+// [ErrUnauthenticated] that says so, and nothing is tried again. The value
+// is never shown.
+// Default: no session cookie.
+func WithSessionCookie(name, value string) Option {
+	return func(c *config) error {
+		a, err := newCookieAuth(name, value)
+		if err != nil {
+			return err
+		}
+		c.cookie = a
 		return nil
 	}
 }

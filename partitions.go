@@ -88,14 +88,30 @@ func (s *Sheet) objectID() string   { return s.ID }
 func (s *Sheet) objectKind() string { return s.ObjectType }
 func (s *Sheet) objectApp() string  { return s.App.ID }
 
-// sheets lists sheets, decoded as T, in one request, or, with
+// A sheetSource fetches the app objects that base (the sheet filter, and
+// a batch's apps) and the caller's filter select, reading at most maxBody
+// bytes when maxBody > 0. paged sources fetch again what breaks off
+// themselves (ListTable); the others are fetched again whole.
+type sheetSource[T any] struct {
+	fetch func(ctx context.Context, base string, maxBody int64) iter.Seq2[T, error]
+	paged bool
+}
+
+// fullSheets is the source of GET /qrs/app/object/full.
+func fullSheets[T any](c *Client, opts *ListOptions) sheetSource[T] {
+	return sheetSource[T]{fetch: func(ctx context.Context, base string, maxBody int64) iter.Seq2[T, error] {
+		return list[T](ctx, c, &request{path: objectPath, query: opts.query(base), maxBody: maxBody})
+	}}
+}
+
+// sheets lists sheets, decoded as T, from src: in one listing, or, with
 // opts.Partitions, per batch of the app ids in order (listed first when
 // order is nil). It checks what the server sends: only sheets, and with
 // partitions only sheets of the batch's apps, each once.
 func sheets[T any, P interface {
 	*T
 	appObject
-}](ctx context.Context, c *Client, opts *ListOptions, order []string, cl call) iter.Seq2[T, error] {
+}](ctx context.Context, c *Client, opts *ListOptions, order []string, cl call, src sheetSource[T]) iter.Seq2[T, error] {
 	if err := opts.check(cl); err != nil {
 		return failed[T](err)
 	}
@@ -103,7 +119,7 @@ func sheets[T any, P interface {
 	if !p.on() {
 		return func(yield func(T, error) bool) {
 			n := 0
-			for s, err := range list[T](ctx, c, &request{path: objectPath, query: opts.query(sheetFilter)}) {
+			for s, err := range src.fetch(ctx, sheetFilter, 0) {
 				if err == nil {
 					n++
 					err = checkSheet(P(&s), n)
@@ -124,7 +140,7 @@ func sheets[T any, P interface {
 				return
 			}
 		}
-		pt := partitioner[T, P]{c: c, opts: opts, p: p}
+		pt := partitioner[T, P]{c: c, src: src, p: p}
 		pt.run(ctx, ids, yield)
 	}
 }
@@ -179,9 +195,9 @@ type partitioner[T any, P interface {
 	*T
 	appObject
 }] struct {
-	c    *Client
-	opts *ListOptions
-	p    Partitions
+	c   *Client
+	src sheetSource[T]
+	p   Partitions
 }
 
 // run fetches the sheets of ids in batches of p.AppsPerRequest apps, up to
@@ -276,15 +292,18 @@ func (pt *partitioner[T, P]) round(ctx context.Context, ids []string, yield func
 // fetch reads the sheets of one batch of apps whole, fetching it again
 // when its body breaks off, within one budget of retries for the batch's
 // request: WithRetries(n) means at most n+1 requests for the batch,
-// whatever failed. It checks that each item is a sheet of one of the
-// batch's apps, and keeps each sheet once.
+// whatever failed (a paged source fetches its pages again itself, each
+// within its own budget, and nothing twice). It checks that each item is
+// a sheet of one of the batch's apps, and keeps each sheet once.
 func (pt *partitioner[T, P]) fetch(ctx context.Context, apps []string, maxBody int64) batchResult[T] {
 	c := pt.c
-	r := &request{path: objectPath, query: pt.opts.query(sheetFilter + " and (" + idFilter("app.id", apps) + ")"), maxBody: maxBody}
+	base := sheetFilter + " and (" + idFilter("app.id", apps) + ")"
 	b := newBudget(c.cfg.retries)
-	ctx = withBudget(ctx, b)
+	if !pt.src.paged {
+		ctx = withBudget(ctx, b)
+	}
 	for attempt := 0; ; attempt++ {
-		got, err := collect(list[T](ctx, c, r))
+		got, err := collect(pt.src.fetch(ctx, base, maxBody))
 		if err == nil {
 			got, err = checkBatch[T, P](got, apps)
 			if err == nil {
@@ -295,7 +314,7 @@ func (pt *partitioner[T, P]) fetch(ctx context.Context, apps []string, maxBody i
 		if ctx.Err() != nil {
 			return batchResult[T]{err: ctx.Err()}
 		}
-		if !brokeOff(err) || !b.take() {
+		if pt.src.paged || !brokeOff(err) || !b.take() {
 			return batchResult[T]{err: fmt.Errorf("%w (partitioned retrieval)", err)}
 		}
 		c.cfg.logger.Warn("qrs: fetching a partition again", "attempt", attempt+1, "error", err.Error())

@@ -55,15 +55,26 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	if budgetFrom(ctx) == nil {
 		ctx = withBudget(ctx, newBudget(c.cfg.retries))
 	}
-	return c.send(ctx, r, c.renewsSessions())
+	return c.send(ctx, r, false)
 }
 
-func (c *Client) send(ctx context.Context, r *request, mayRenew bool) (*response, error) {
-	tk, err := c.session.enter(ctx, c.opensSessions())
+// send sends r once, and once more when the proxy refused the session it
+// carried and the mode can open another; renewed tells that r is that
+// second try.
+func (c *Client) send(ctx context.Context, r *request, renewed bool) (*response, error) {
+	tk, err := c.session.enter(ctx, c.auth.opensSessions())
 	if err != nil {
 		return nil, err
 	}
 	defer c.session.leave(&tk)
+	if o, ok := c.auth.(sessionOpener); ok && tk.gate {
+		// No session, and this request is the one let through to open it.
+		if err := o.openSession(ctx, c, tk.gen); err != nil {
+			return nil, err
+		}
+		tk.cookie, tk.gen, _ = c.session.current()
+	}
+	mayRenew := !renewed && c.auth.renewsSessions()
 
 	method, fullPath := r.verb(), c.base.Path+r.path
 	rctx, stop := context.WithCancelCause(ctx)
@@ -117,13 +128,16 @@ func (c *Client) send(ctx context.Context, r *request, mayRenew bool) (*response
 		body, _ = io.ReadAll(io.LimitReader(resp.r, 4<<10))
 	}
 	resp.Close()
-	apiErr := newAPIError(method, fullPath, hresp, ct, c.scrub(body), !mayRenew && sentCookie)
+	apiErr := newAPIError(method, fullPath, hresp, ct, c.scrub(body), renewed, c.auth.hint())
+	if rh, ok := c.auth.(refusalHandler); ok && errors.Is(apiErr, ErrUnauthenticated) && !sentCookie {
+		rh.refused()
+	}
 	if errors.Is(apiErr, ErrUnauthenticated) && sentCookie && mayRenew {
 		// A stale or refused session: forget it, unless another request
 		// has renewed it already, and try once more.
 		c.cfg.logger.Info("qrs: session refused; authenticating again", "path", fullPath, "status", hresp.StatusCode)
 		c.session.drop(tk.gen)
-		return c.send(ctx, r, false)
+		return c.send(ctx, r, true)
 	}
 	return nil, apiErr
 }
@@ -151,7 +165,9 @@ func (c *Client) newRequest(ctx context.Context, method, fullPath string, r *req
 	if cookie != "" {
 		h.Set("Cookie", cookie)
 	}
-	c.authorize(h, cookie != "")
+	if err := c.auth.authorize(h, cookie != ""); err != nil {
+		return nil, err
+	}
 	return req, nil
 }
 
@@ -223,11 +239,14 @@ func (c *Client) scrub(text []byte) []byte {
 }
 
 // secrets returns the values of the request that must never be shown: the
-// authentication header's value and the session cookies.
+// authentication mode's (a header value, a token, a password) and the
+// session cookies.
 func (c *Client) secrets() []string {
 	var out []string
-	if v := c.cfg.headerValue.Reveal(); v != "" {
-		out = append(out, v)
+	for _, v := range c.auth.secrets() {
+		if v != "" {
+			out = append(out, v)
+		}
 	}
 	return append(out, c.session.values()...)
 }

@@ -90,7 +90,7 @@ const sheetFilter = "objectType eq 'sheet'"
 // the sequence. It takes ListOptions.Partitions: it then lists the apps
 // first and then their sheets batch by batch.
 func (c *Client) Sheets(ctx context.Context, opts *ListOptions) iter.Seq2[Sheet, error] {
-	return sheets[Sheet](ctx, c, opts, nil, callSheets)
+	return sheets[Sheet](ctx, c, opts, nil, callSheets, fullSheets[Sheet](c, opts))
 }
 
 // ListSheets returns every sheet that Sheets yields.

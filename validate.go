@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -218,4 +221,118 @@ func badPort(s string) bool {
 	}
 	_, port, ok := strings.Cut(host, ":")
 	return ok && strings.Trim(port, "0123456789") != ""
+}
+
+// checkClaimName checks the name of a user claim of a JWT: JWTClaims's
+// UserIDClaim and DirectoryClaim, connection.auth.jwt.claims.*.
+func checkClaimName(name string) error {
+	if reason := claimTextReason(name, maxClaimName); reason != "" {
+		return &valueError{subject: "claim name", reason: reason}
+	}
+	if slices.Contains(reservedClaims, name) {
+		return &valueError{subject: "claim name", shown: strconv.Quote(name),
+			reason: "is a claim the Client sets itself (" + strings.Join(reservedClaims, ", ") + "): the user needs a claim of its own"}
+	}
+	return nil
+}
+
+// checkClaimValue checks a user id or user directory of a JWT's claims.
+func checkClaimValue(v string) error {
+	if reason := claimTextReason(v, maxClaimValue); reason != "" {
+		return &valueError{subject: "claim value", reason: reason}
+	}
+	if strings.Contains(v, `\`) {
+		return &valueError{subject: "claim value", reason: `has a '\': give the user directory and the user id apart (CORP and svc_catalog), not DOMAIN\user`}
+	}
+	return nil
+}
+
+// claimTextReason checks a claim name or value: set, at most n bytes of
+// UTF-8 without control characters or spaces at an end.
+func claimTextReason(s string, n int) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case len(s) > n:
+		return fmt.Sprintf("is %d bytes long, more than %d", len(s), n)
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.ContainsFunc(s, isControl) || strings.TrimSpace(s) != s:
+		return "has a control character or spaces at an end"
+	}
+	return ""
+}
+
+// checkWindowsUser checks the user of Windows authentication: DOMAIN\user
+// or user@domain.
+func checkWindowsUser(u string) error {
+	domain, user, slash := strings.Cut(u, `\`)
+	name, realm, at := strings.Cut(u, "@")
+	var reason string
+	switch {
+	case u == "":
+		reason = `is empty: give DOMAIN\user`
+	case len(u) > maxWindowsUser:
+		reason = fmt.Sprintf("is %d bytes long, more than %d", len(u), maxWindowsUser)
+	case strings.ContainsFunc(u, isControl) || strings.TrimSpace(u) != u:
+		reason = "has a control character, or spaces at an end"
+	case slash && (domain == "" || user == "" || strings.Contains(user, `\`)):
+		reason = `must be DOMAIN\user, with one backslash between a domain and a user name`
+	case !slash && (!at || name == "" || realm == ""):
+		reason = `must name its domain: DOMAIN\user (or user@domain)`
+	default:
+		return nil
+	}
+	return &valueError{subject: "Windows user", reason: reason}
+}
+
+// checkWindowsPassword checks the password of Windows authentication
+// (never shown).
+func checkWindowsPassword(p string) error {
+	switch {
+	case p == "":
+		return &valueError{subject: "password", reason: "is empty: NTLM needs one"}
+	case len(p) > maxWindowsPassword:
+		return &valueError{subject: "password", reason: fmt.Sprintf("is %d bytes long, more than %d", len(p), maxWindowsPassword)}
+	}
+	return nil
+}
+
+// checkWindowsPattern checks a Windows authentication pattern, which goes
+// in the user agent.
+func checkWindowsPattern(p string) error {
+	var reason string
+	switch {
+	case p == "":
+		reason = `is empty (the virtual proxy's default is "Windows")`
+	case len(p) > maxWindowsPattern:
+		reason = fmt.Sprintf("is %d bytes long, more than %d", len(p), maxWindowsPattern)
+	case invalidHeaderValue(p) >= 0 || strings.TrimSpace(p) != p:
+		reason = "has a control or non-ASCII character, or spaces at an end: a user agent is US-ASCII"
+	default:
+		return nil
+	}
+	return &valueError{subject: "Windows authentication pattern", reason: reason}
+}
+
+// parseJWTAlgorithm returns the algorithm of a JWT virtual proxy that s
+// names, in any letter case; "" is RS256.
+func parseJWTAlgorithm(s string) (string, error) {
+	alg := strings.ToUpper(s)
+	if alg == "" {
+		alg = "RS256"
+	}
+	if _, ok := jwtAlgorithms[alg]; !ok {
+		return "", &valueError{subject: "algorithm", shown: strconv.Quote(truncate(s, 20)),
+			reason: "is not RS256, RS384 or RS512, the algorithms of a JWT virtual proxy"}
+	}
+	return alg, nil
+}
+
+// checkJWTLifetime checks the lifetime of the tokens that the Client signs.
+func checkJWTLifetime(d time.Duration) error {
+	if d < minJWTLifetime || d > maxJWTLifetime {
+		return &valueError{subject: "lifetime", shown: d.String(), reason: fmt.Sprintf("is out of range %v to %v", minJWTLifetime, maxJWTLifetime)}
+	}
+	return nil
 }

@@ -52,8 +52,10 @@ type appInfo struct {
 // select (the filter applies to sheets, as in Sheets). It lists the apps
 // once to index their names and streams, then decodes sheets one at a time
 // from the sheet listing and joins each to its app: two requests in all,
-// plus one per batch of owners with ListOptions.ContactEmails. It takes
-// ListOptions.Partitions and ListOptions.ContactEmails. A sheet whose app is
+// plus one per batch of owners with ListOptions.ContactEmails, or, with
+// ListOptions.Listing = ListTable, one per page of each listing. It takes
+// ListOptions.Partitions, ContactEmails, Listing and PageSize; Partitions
+// and ListTable compose: each batch of apps is paged. A sheet whose app is
 // missing from the index still yields, named from the app summary inside the
 // sheet; a sheet without an app id, or without an id, is an error, since it
 // cannot have a key. The Client must have a connection code
@@ -71,32 +73,26 @@ func (c *Client) Visualizations(ctx context.Context, opts *ListOptions) iter.Seq
 			yield(Visualization{}, err)
 			return
 		}
-		index := map[string]appInfo{}
-		var order []string // app ids in listing order, for partitions
-		for app, err := range c.Apps(ctx, nil) {
-			if err != nil {
-				yield(Visualization{}, err)
-				return
-			}
-			info := appInfo{name: app.Name}
-			if app.Stream != nil {
-				info.stream = app.Stream.Name
-			}
-			if _, dup := index[app.ID]; !dup {
-				order = append(order, app.ID)
-			}
-			index[app.ID] = info
+		index, order, paged, err := c.appIndex(ctx, opts)
+		if err != nil {
+			yield(Visualization{}, err)
+			return
 		}
-		c.joinSheets(ctx, opts, callVisualizations, index, order, nil, yield)
+		c.joinSheets(ctx, opts, callVisualizations, index, order, paged, nil, yield)
 	}
 }
 
 // joinSheets yields one Visualization per sheet that opts select, joined
-// to the apps of index (listed in order). With keep, only the sheets of
-// the apps it keeps are joined; the others are left out.
+// to the apps of index (listed in order), the sheets read through /table
+// when paged, else /full. With keep, only the sheets of the apps it keeps
+// are joined; the others are left out.
 func (c *Client) joinSheets(ctx context.Context, opts *ListOptions, cl call, index map[string]appInfo, order []string,
-	keep func(appID string) bool, yield func(Visualization, error) bool) {
-	seq := sheets[sheetRecord](ctx, c, opts, order, cl)
+	paged bool, keep func(appID string) bool, yield func(Visualization, error) bool) {
+	src := fullSheets[sheetRecord](c, opts)
+	if paged {
+		src = tableSheets(c, opts)
+	}
+	seq := sheets[sheetRecord](ctx, c, opts, order, cl, src)
 	if keep != nil {
 		seq = keepSheets(seq, keep)
 	}
@@ -128,6 +124,56 @@ func keepSheets(seq iter.Seq2[sheetRecord, error], keep func(appID string) bool)
 			}
 		}
 	}
+}
+
+// appIndex lists the apps, indexing their names and streams by id, with
+// their ids in listing order (for partitions), through /full or, with
+// ListTable, /table. It reports whether the listing was paged: a site
+// without /table, found out at this first request, is listed through
+// /full, and so are the sheets then.
+func (c *Client) appIndex(ctx context.Context, opts *ListOptions) (map[string]appInfo, []string, bool, error) {
+	index := map[string]appInfo{}
+	var order []string
+	add := func(app *appRecord) {
+		if _, dup := index[app.ID]; !dup {
+			order = append(order, app.ID)
+		}
+		index[app.ID] = appInfo{name: app.Name, stream: app.Stream}
+	}
+	if opts.listing() == ListTable && !c.noTable.Load() {
+		t := newTable("/qrs/app/table", "App", appColumns, "", opts.pageSize())
+		n := 0
+		for app, err := range pages[appRecord](ctx, c, t) {
+			if err != nil {
+				if n == 0 && c.tableMissing(t, err) {
+					break // nothing listed yet: through /full instead
+				}
+				return nil, nil, false, err
+			}
+			n++
+			add(&app)
+		}
+		if !c.noTable.Load() {
+			return index, order, true, nil
+		}
+	}
+	for app, err := range list[appRecord](ctx, c, &request{path: "/qrs/app/full"}) {
+		if err != nil {
+			return nil, nil, false, err
+		}
+		add(&app)
+	}
+	return index, order, false, nil
+}
+
+// tableSheets is the source of POST /qrs/app/object/table, in pages of
+// the options' size with the columns of a Visualization.
+func tableSheets(c *Client, opts *ListOptions) sheetSource[sheetRecord] {
+	return sheetSource[sheetRecord]{paged: true, fetch: func(ctx context.Context, base string, maxBody int64) iter.Seq2[sheetRecord, error] {
+		t := newTable("/qrs/app/object/table", "App.Object", sheetColumns, andFilter(base, opts.filter()), opts.pageSize())
+		t.maxBody = maxBody
+		return pages[sheetRecord](ctx, c, t)
+	}}
 }
 
 // A joiner joins sheets to their apps.

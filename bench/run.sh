@@ -32,9 +32,11 @@
 #
 # Contenders, each run under /usr/bin/time -v (wall time from the shell, peak
 # RSS and CPU from time), each reporting the count it saw:
-#   qrs          examples/inventory -kinds visualization -url ... -progress > /dev/null
-#                (apps, then sheets: Visualizations)
-#   catalog      examples/inventory -kinds all ...: the whole catalog (streams, apps,
+#   qrs          examples/inventory -kinds visualization -url ... -progress -v > /dev/null
+#                (Visualizations: apps, then sheets, through /full)
+#   qrs-table    the same with -listing table: POST /table, the needed columns only, in
+#                pages of 10,000 rows
+#   catalog      examples/inventory -kinds all ...: Catalog, the whole site (streams, apps,
 #                data connections, reload tasks and triggers, visualizations, master
 #                items, then every app's data model), counted by its visualizations
 #   floor-curl   curl reads the sheet listing raw to /dev/null: transfer floor
@@ -45,7 +47,9 @@
 #                appObjects.getFilter({ filter: "objectType eq 'sheet'" })
 # A run that exits non-zero, times out, or counts other than the expected
 # number of sheets (bytes, for the floors) is FAILED, never timed as a success.
-# The requests and body bytes of each run are fakeqrs's own count (SIGUSR1).
+# Every run also reports the bytes fakeqrs sent during it (its write
+# syscalls, /proc/PID/io wchar: TLS records and HTTP headers included) and
+# the requests it took (the qrs contenders' -v log; one for the others).
 #
 # Needs: go, curl, GNU time (Debian package "time": installed with apt-get when
 # /usr/bin/time is missing and we are root), and node + npm for the Node
@@ -173,10 +177,8 @@ proc_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 
 start_server() { # apps sheets
 	local url_file=$work/server.url
 	: >"$url_file"
-	server_log=$out/fakeqrs-$2.log
-	stats_seq=0
 	"$work/fakeqrs" -apps "$1" -sheets "$2" -seed 1 -prefix hdr -header hdr-usr \
-		-ca-out "$work/ca.pem" >"$url_file" 2>"$server_log" &
+		-ca-out "$work/ca.pem" >"$url_file" 2>"$out/fakeqrs-$2.log" &
 	server_pid=$!
 	local i
 	for ((i = 0; i < 600; i++)); do
@@ -192,21 +194,6 @@ start_server() { # apps sheets
 	exit 1
 }
 
-# server_stats: sets sent, sent_bytes and sent_meta to what fakeqrs
-# answered since the last call: requests, body bytes and metadata requests
-# (on SIGUSR1 it writes them to its log). Not in a subshell: it counts.
-server_stats() {
-	stats_seq=$((stats_seq + 1))
-	kill -USR1 "$server_pid"
-	local i line=
-	for ((i = 0; i < 200; i++)); do
-		line=$(grep "^fakeqrs: stats $stats_seq " "$server_log" | tail -1 || true)
-		[[ -n $line ]] && break
-		sleep 0.05
-	done
-	read -r sent sent_bytes sent_meta < <(sed -n 's/^fakeqrs: stats [0-9]* requests=\([0-9]*\) bytes=\([0-9]*\) metadata=\([0-9]*\)$/\1 \2 \3/p' <<<"$line") || true
-}
-
 stop_server() {
 	kill "$server_pid" 2>/dev/null || true
 	wait "$server_pid" 2>/dev/null || true
@@ -216,6 +203,8 @@ stop_server() {
 # busy_ticks: CPU time used by the whole machine so far, in clock ticks
 # (user nice system irq softirq steal of /proc/stat's cpu line).
 busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# proc_wchar PID: the bytes a process has written so far (sockets included).
+proc_wchar() { awk '$1 == "wchar:" { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0; }
 # proc_ticks PID: user + system clock ticks of a process.
 proc_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0; }
 hz=$(getconf CLK_TCK)
@@ -238,29 +227,28 @@ wait_quiet() {
 
 # run_one NAME SHEETS REP CMD...: runs CMD under time and timeout, and
 # appends a line to $results:
-#   name sheets rep status wall_s cpu_s rss_kib load seen note other_cpu_s requests bytes metadata
+#   name sheets rep status wall_s cpu_s rss_kib load seen note other_cpu_s sent_bytes requests
 # A run during which other processes (neither the contender nor fakeqrs)
 # used more than a tenth of a core is run again, up to $retry times.
 run_one() {
 	local name=$1 n=$2 rep=$3
 	shift 3
 	local base=$out/$name-$n-$rep try
-	local load busy_before t0 t1 b0 b1 s0 s1 rc wall cpu rss other seen status note
+	local load busy_before t0 t1 b0 b1 s0 s1 w0 w1 rc wall cpu rss other seen status note sent requests
 	for ((try = 0; try <= retry; try++)); do
 		busy_before=
 		((quiet > 0)) && busy_before=$(wait_quiet)
 		load=$(cut -d' ' -f1 /proc/loadavg)
-		server_stats # forget what came before
 		rc=0
 		s0=$(proc_ticks "$server_pid")
+		w0=$(proc_wchar "$server_pid")
 		b0=$(busy_ticks)
 		t0=$(date +%s%N)
 		/usr/bin/time -v -o "$base.time" timeout "$timeout_s" "$@" >"$base.out" 2>"$base.err" || rc=$?
 		t1=$(date +%s%N)
 		b1=$(busy_ticks)
 		s1=$(proc_ticks "$server_pid")
-		sleep 0.2 # the server finishes logging the last answer
-		server_stats
+		w1=$(proc_wchar "$server_pid")
 		wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 		cpu=$(awk -v u="$(timev "$base.time" 'User time (seconds)')" -v s="$(timev "$base.time" 'System time (seconds)')" \
 			'BEGIN { printf "%.2f", u + s }')
@@ -285,20 +273,27 @@ run_one() {
 		status=FAILED note="saw $seen, want $(expected_"${name%%:*}" "$n")"
 	fi
 	note=${note//$'\t'/ }
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	sent=$((w1 - w0))
+	requests=1
+	if [[ $name == qrs* || $name == catalog ]]; then
+		requests=$(grep -c 'qrs: request' "$base.err" || true)
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$name" "$n" "$rep" "$status" "$wall" "$cpu" "${rss:-0}" "$load${busy_before:+ (${busy_before}% busy)}" \
-		"$seen" "${note:0:200}" "$other" "${sent:-0}" "${sent_bytes:-0}" "${sent_meta:-0}" >>"$results"
-	say "$name sheets=$n rep=$rep: $status wall=${wall}s cpu=${cpu}s rss=$(kib_mib "${rss:-0}")MiB other=${other}s seen=$seen requests=${sent:-?} bytes=${sent_bytes:-?} $note"
+		"$seen" "${note:0:200}" "$other" "$sent" "$requests" >>"$results"
+	say "$name sheets=$n rep=$rep: $status wall=${wall}s cpu=${cpu}s rss=$(kib_mib "${rss:-0}")MiB other=${other}s sent=${sent} requests=${requests} seen=$seen $note"
 }
 
 # Each contender's count of what it saw, and what it should have seen.
 count_qrs() { sed -n 's/^inventory: \([0-9]*\) visualizations in .*/\1/p' "$1.err" | tail -1; }
+count_qrs-table() { count_qrs "$1"; }
 count_catalog() { sed -n 's/^inventory: [0-9]* entries in .*[:,] \([0-9]*\) visualizations\(,.*\)*$/\1/p' "$1.err" | tail -1; }
 count_node() { sed -n 's/^sheets=\([0-9]*\)$/\1/p' "$1.out" | tail -1; }
 count_floor-tokens() { sed -n 's/^sheets=\([0-9-]*\) bytes=\([0-9]*\)$/\1/p' "$1.out"; }
 count_floor-raw() { sed -n 's/^sheets=[0-9-]* bytes=\([0-9]*\)$/\1 bytes/p' "$1.out"; }
 count_floor-curl() { sed -n 's/^200 \([0-9]*\)$/\1 bytes/p' "$1.out"; }
 expected_qrs() { echo "$1"; }
+expected_qrs-table() { echo "$1"; }
 expected_catalog() { echo "$1"; }
 expected_node() { echo "$1"; }
 expected_floor-tokens() { echo "$1"; }
@@ -336,12 +331,14 @@ for n in "${sizes[@]}"; do
 			-H "X-Qlik-Xrfkey: $xrf" -H "hdr-usr: BENCH\\curl$r" -o /dev/null -w '%{http_code} %{size_download}\n' \
 			"$site_url/qrs/app/object/full?xrfkey=$xrf&filter=objectType%20eq%20%27sheet%27"
 		run_one floor-raw "$n" "$r" "$work/tokenscan" -mode raw -url "$site_url" -ca "$work/ca.pem" -user "BENCH\\raw$r"
-		run_one qrs "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress \
+		run_one qrs "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress -v \
 			-url "$site_url" -user "BENCH\\qrs$r" -truststore "$work/ca.pem"
-		run_one catalog "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds all -progress \
+		run_one qrs-table "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress -v -listing table \
+			-url "$site_url" -user "BENCH\\qrstable$r" -truststore "$work/ca.pem"
+		run_one catalog "$n" "$r" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds all -progress -v \
 			-url "$site_url" -user "BENCH\\catalog$r" -truststore "$work/ca.pem"
 		for ((v = 0; v < ${#qrs_envs[@]}; v++)); do
-			run_one "qrs:${qrs_envs[v]}" "$n" "$r" env "${qrs_envs[v]}" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress \
+			run_one "qrs:${qrs_envs[v]}" "$n" "$r" env "${qrs_envs[v]}" sh -c 'exec "$@" >/dev/null' sh "$work/inventory" -kinds visualization -progress -v \
 				-url "$site_url" -user "BENCH\\qrs$r-env$v" -truststore "$work/ca.pem"
 		done
 	done
@@ -372,7 +369,7 @@ for n in "${sizes[@]}"; do
 		if ($4 != "ok") { failed[name] = 1; note[name] = $10 }
 		load[name] = load[name] (load[name] == "" ? "" : "; ") $8
 		other[name, runs[name]] = $11
-		reqs[name, runs[name]] = $12; sent[name, runs[name]] = $13; meta[name, runs[name]] = $14
+		sent[name, runs[name]] = $12; reqs[name, runs[name]] = $13
 	}
 	function median(name,   m, i, j, t, w) {
 		m = runs[name]
@@ -383,6 +380,7 @@ for n in "${sizes[@]}"; do
 	function label(name) {
 		if (name == "qrs") return "qrs: Visualizations (examples/inventory -kinds visualization)"
 		if (name == "catalog") return "qrs: Catalog (examples/inventory -kinds all)"
+		if (name == "qrs-table") return "qrs -listing table"
 		if (name ~ /^qrs:/) return "qrs, " substr(name, 5)
 		if (name == "floor-curl") return "transfer floor: curl"
 		if (name == "floor-raw") return "transfer floor: Go net/http"
@@ -393,18 +391,17 @@ for n in "${sizes[@]}"; do
 	}
 	END {
 		if ("qrs" in runs && !("qrs" in failed)) { qw = median("qrs"); qr = rss["qrs"] }
-		print "| contender | result | wall s | CPU s | peak RSS MiB | sheets/s | wall vs qrs | RSS vs qrs | requests (metadata) | MiB sent | other CPU s | load (1 min) before each run |"
+		print "| contender | result | wall s | CPU s | peak RSS MiB | sent MiB | requests | sheets/s | wall vs qrs | RSS vs qrs | other CPU s | load (1 min) before each run |"
 		print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 		for (i = 1; i <= k; i++) {
 			name = order[i]; w = median(name)
-			c = 0; o = 0; q = 0; b = 0; md = 0
-			for (j = 1; j <= runs[name]; j++) if (wall[name, j] + 0 == w) { c = cpu[name, j]; o = other[name, j]; q = reqs[name, j]; b = sent[name, j]; md = meta[name, j] }
+			c = 0; o = 0; for (j = 1; j <= runs[name]; j++) if (wall[name, j] + 0 == w) { c = cpu[name, j]; o = other[name, j]; sb = sent[name, j]; rq = reqs[name, j] }
 			res = (name in failed) ? "FAILED: " note[name] : "ok"
 			rate = (name in failed || w <= 0) ? "-" : sprintf("%.0f", n / w)
 			wr = (qw > 0) ? sprintf("%.2fx", w / qw) : "-"
 			rr = (qr > 0) ? sprintf("%.2fx", rss[name] / qr) : "-"
 			if (name in failed) { wr = wr " (until failure)"; rr = rr " (until failure)" }
-			printf "| %s | %s | %.2f | %.2f | %.1f | %s | %s | %s | %d (%d) | %.1f | %.2f | %s |\n", label(name), res, w, c, rss[name] / 1024, rate, wr, rr, q, md, b / 1048576, o, load[name]
+			printf "| %s | %s | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %s | %.2f | %s |\n", label(name), res, w, c, rss[name] / 1024, sb / 1048576, rq, rate, wr, rr, o, load[name]
 		}
 	}' "$results" >>"$out/report.md"
 done

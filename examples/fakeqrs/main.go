@@ -7,9 +7,7 @@
 //	go run ./examples/fakeqrs -apps 10000 -sheets 1000000 -seed 7
 //
 // It prints the base URL on standard output (one line, for scripts) and
-// serves until interrupted. On SIGUSR1 it writes on stderr how many
-// requests and body bytes it answered since the last SIGUSR1
-// ("fakeqrs: stats N requests=R bytes=B metadata=M"), for bench/run.sh. Clients must send the xrfkey, and with -header
+// serves until interrupted. Clients must send the xrfkey, and with -header
 // a DIR\user value in that header (just the user id with -directory).
 package main
 
@@ -19,7 +17,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/qrskit/qrs/internal/testserver"
@@ -87,34 +84,8 @@ func run() error {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	stats := make(chan os.Signal, 1)
-	signal.Notify(stats, syscall.SIGUSR1)
-	for n := 1; ; n++ {
-		select {
-		case <-stop:
-			return nil
-		case <-stats:
-			printStats(srv, n)
-		}
-	}
-}
-
-// printStats writes what the server answered since the last time (a
-// benchmark's run), then forgets it: the requests, the body bytes sent,
-// and how many of the requests were the app metadata endpoint's. A request
-// still in flight counts with the bytes it has sent so far.
-func printStats(srv *testserver.Server, n int) {
-	var reqs, metadata int
-	var bytes int64
-	for _, r := range srv.Requests() {
-		reqs++
-		bytes += r.BytesWritten
-		if strings.HasPrefix(r.Path, "/api/v1/apps/") {
-			metadata++
-		}
-	}
-	srv.ResetLog()
-	fmt.Fprintf(os.Stderr, "fakeqrs: stats %d requests=%d bytes=%d metadata=%d\n", n, reqs, bytes, metadata)
+	<-stop
+	return nil
 }
 
 // checkLoopback refuses to listen anywhere but on this machine.

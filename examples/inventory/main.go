@@ -15,6 +15,25 @@
 //		-url https://qlik.example.com/hdr -user 'CORP\svc_catalog' \
 //		-truststore qlik.p12 -code qlik-prod
 //
+// Through a JWT virtual proxy, with tokens signed by the key whose
+// certificate the proxy holds, under the proxy's claim names; through the
+// default virtual proxy with Windows authentication (the password from the
+// environment); or with a session someone already has:
+//
+//	go run ./examples/inventory -url https://qlik.example.com/jwt -truststore qlik.pem \
+//		-jwt-key catalog-jwt.key -jwt-claims userId,userDirectory -user 'CORP\svc_catalog'
+//	QRS_WINDOWS_PASSWORD=... go run ./examples/inventory -url https://qlik.example.com \
+//		-truststore qlik.pem -windows-user 'CORP\svc_catalog'
+//	QRS_SESSION_COOKIE=... go run ./examples/inventory -url https://qlik.example.com/hdr \
+//		-truststore qlik.pem -session-cookie X-Qlik-Session-hdr
+//
+// The demo site can authenticate in each of these ways (windows needs
+// apache2 with mod_auth_gssapi and gss-ntlmssp, as .ci/install-deps
+// installs them, for a real NTLM verifier):
+//
+//	go run ./examples/inventory -demo-auth jwt
+//	go run ./examples/inventory -demo-auth windows
+//
 // From a connection file (see connection.conf.template), or from every
 // connection file of a folder, watched for changes until interrupted:
 //
@@ -111,6 +130,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	emails := fs.Bool("emails", false, "fill the contacts' email from their QRS user attributes (one more request per 50 owners)")
 	concurrency := fs.Int("models", 4, "fetch `N` data models at a time (1 to 16)")
 	progress := fs.Bool("progress", false, "show progress on stderr even when it is not a terminal")
+	listing := fs.String("listing", "full", "how to list: full (GET /qrs/.../full, one request per listing) or table\n(POST /qrs/.../table, the needed columns only, in pages; sites without it are read as full)")
+	pageSize := fs.Int("page-size", 0, "rows per request with -listing table (default 10000)")
 	watch := fs.Bool("watch", false, "with -connections: then watch the folder and read again the connections whose file\nis added, changed or removed, until interrupted (see above)")
 	every := fs.Duration("watch-interval", 2*time.Second, "how often -watch looks at the folder")
 	if err := cli.Parse(fs, args); err != nil {
@@ -134,6 +155,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Usagef("-stream, -app, -tag and their -exclude- forms cannot be used with a connection file: its filter block says them")
 	case *concurrency < 1 || *concurrency > 16:
 		return cli.Usagef("-models must be 1 to 16")
+	case *listing != "full" && *listing != "table":
+		return cli.Usagef("-listing %q: want full or table", *listing)
+	case set["page-size"] && *listing != "table":
+		return cli.Usagef("-page-size needs -listing table")
 	}
 
 	// What to list and how: the options of one Catalog call.
@@ -143,6 +168,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ContactEmails:        *emails,
 		Partitions:           qrs.Partitions{AppsPerRequest: conn.Partitions},
 		DataModelConcurrency: *concurrency,
+	}
+	if *listing == "table" {
+		opts.Listing, opts.PageSize = qrs.ListTable, *pageSize
 	}
 	noun := "entries"
 	if slices.Equal(kinds, []qrs.EntryKind{qrs.EntryVisualization}) {

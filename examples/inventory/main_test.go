@@ -202,6 +202,29 @@ func TestFilterCodeAndPartitions(t *testing.T) {
 	}
 }
 
+func TestListingTable(t *testing.T) {
+	full, _ := clitest.MustRun(t, run)
+	for _, args := range [][]string{{"-listing", "table"}, {"-listing", "table", "-page-size", "3", "-partitions", "2"}} {
+		paged, _ := clitest.MustRun(t, run, args...)
+		a, b := clitest.JSONLines(t, full), clitest.JSONLines(t, paged)
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("%v: %d items, want %d", args, len(b), len(a))
+		}
+		byKey := map[string]string{}
+		for i := range a {
+			line := a[i]
+			delete(line, "url") // each run serves the demo site on its own port
+			byKey[line["key"].(string)] = fmt.Sprint(line)
+		}
+		for _, line := range b {
+			delete(line, "url")
+			if byKey[line["key"].(string)] != fmt.Sprint(line) {
+				t.Errorf("%v: %v differs from the /full item %v", args, line, byKey[line["key"].(string)])
+			}
+		}
+	}
+}
+
 func TestProgress(t *testing.T) {
 	stdout, stderr := clitest.MustRun(t, run, "-progress")
 	lines := clitest.JSONLines(t, stdout)
@@ -281,6 +304,8 @@ func TestBadFlags(t *testing.T) {
 		{"-conf", "x.conf", "-stream", "Finance"},
 		{"-connections", "d", "-exclude-tag", "x"},
 		{"-published-only=maybe"},
+		{"-listing", "paged"},
+		{"-page-size", "100"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			clitest.CheckUsage(t, "inventory", run, args...)
@@ -294,7 +319,8 @@ func TestHelp(t *testing.T) {
 		t.Errorf("-help exits %d (%v), want 0", got, err)
 	}
 	for _, s := range []string{"-url", "-table", "-kinds", "-stream", "-exclude-tag", "-published-only", "-conf", "-connections", "-watch", "-watch-interval",
-		`{"event":"removed"`, `"incomplete"`, "dataconnection", "masteritem", cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword} {
+		`{"event":"removed"`, `"incomplete"`, "dataconnection", "masteritem", cli.EnvTrustStorePassword, cli.EnvProxyPassword, cli.EnvClientKeyPassword,
+		"-jwt-key", "-windows-user", "-session-cookie", "-demo-auth", cli.EnvJWTToken, cli.EnvWindowsPassword, cli.EnvSessionCookie} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("-help does not mention %s", s)
 		}

@@ -12,11 +12,11 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/qrskit/qrs"
-	"github.com/qrskit/qrs/internal/testserver"
 )
 
 // The environment variables that carry secrets, which never go in flags
@@ -25,6 +25,9 @@ const (
 	EnvTrustStorePassword = "QRS_TRUSTSTORE_PASSWORD"
 	EnvClientKeyPassword  = "QRS_CLIENT_KEY_PASSWORD"
 	EnvProxyPassword      = "QRS_PROXY_PASSWORD"
+	EnvJWTToken           = "QRS_JWT_TOKEN"
+	EnvWindowsPassword    = "QRS_WINDOWS_PASSWORD"
+	EnvSessionCookie      = "QRS_SESSION_COOKIE"
 )
 
 // The demo site that the programs read when no -url is given.
@@ -65,6 +68,14 @@ type Conn struct {
 	Cert           string
 	Key            string
 	QlikUser       string
+	JWTKey         string
+	JWTClaims      string
+	JWTAudience    string
+	JWTToken       bool
+	WindowsUser    string
+	WindowsPattern string
+	SessionCookie  string
+	DemoAuth       string
 	Proxy          string
 	Insecure       bool
 	Timeout        time.Duration
@@ -77,7 +88,8 @@ type Conn struct {
 }
 
 // realOnly are the flags that only make sense with -url.
-var realOnly = []string{"header", "user", "truststore", "truststore-type", "cert", "key", "qlik-user", "proxy", "insecure"}
+var realOnly = []string{"header", "user", "truststore", "truststore-type", "cert", "key", "qlik-user",
+	"jwt-key", "jwt-claims", "jwt-audience", "jwt-token", "windows-user", "windows-pattern", "session-cookie", "proxy", "insecure"}
 
 // AddConnFlags defines the connection flags on fs and returns where their
 // values land.
@@ -85,7 +97,7 @@ func AddConnFlags(fs *flag.FlagSet, features Feature) *Conn {
 	c := &Conn{prog: fs.Name(), fs: fs, features: features}
 	fs.StringVar(&c.URL, "url", "", "site `URL`: https://host/prefix through a virtual proxy, https://host:4242 with -cert\n(without -url: the built-in demo site, on 127.0.0.1)")
 	fs.StringVar(&c.Header, "header", DefaultHeader, "`name` of the virtual proxy's authentication header, with -user")
-	fs.StringVar(&c.User, "user", "", "`DIRECTORY\\user` for header authentication (the user id alone for a static directory)")
+	fs.StringVar(&c.User, "user", "", "`DIRECTORY\\user` for header authentication (the user id alone for a static directory),\nor the user of -jwt-key")
 	if features&FlagCode != 0 {
 		fs.StringVar(&c.Code, "code", DefaultCode, "connection `code`, the first segment of every key (\"demo\" for the demo site unless given)")
 	}
@@ -94,6 +106,14 @@ func AddConnFlags(fs *flag.FlagSet, features Feature) *Conn {
 	fs.StringVar(&c.Cert, "cert", "", "client certificate `file` for port 4242: client.pem with -key, or a .pfx/.p12\n(password from $"+EnvClientKeyPassword+")")
 	fs.StringVar(&c.Key, "key", "", "client key `file` (client_key.pem), with -cert")
 	fs.StringVar(&c.QlikUser, "qlik-user", "", "`DIRECTORY\\user` to act as (X-Qlik-User), with -cert")
+	fs.StringVar(&c.JWTKey, "jwt-key", "", "sign JWTs with this RSA private key `file` (PEM) for a JWT virtual proxy, as -user,\nunder the claim names of -jwt-claims")
+	fs.StringVar(&c.JWTClaims, "jwt-claims", "", "the `names` of the claims of the user id and the user directory, as the JWT virtual\nproxy reads them, such as userId,userDirectory (there is no default)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", "", "the `aud` claim of the JWTs of -jwt-key (default: none)")
+	fs.BoolVar(&c.JWTToken, "jwt-token", false, "authenticate to a JWT virtual proxy with the token in $"+EnvJWTToken)
+	fs.StringVar(&c.WindowsUser, "windows-user", "", "Windows authentication (NTLM) as `DOMAIN\\user`, password from $"+EnvWindowsPassword)
+	fs.StringVar(&c.WindowsPattern, "windows-pattern", "", "the virtual proxy's Windows authentication `pattern`, which the user agent holds\n(default: Windows; sites that changed it mostly use Mozilla)")
+	fs.StringVar(&c.SessionCookie, "session-cookie", "", "use an existing proxy session: the cookie's `name` (X-Qlik-Session or X-Qlik-Session-prefix),\nits value from $"+EnvSessionCookie)
+	fs.StringVar(&c.DemoAuth, "demo-auth", "header", "how the demo site (without -url) authenticates: header, jwt, windows (needs apache2),\nsession or certificate")
 	fs.StringVar(&c.Proxy, "proxy", "", "send requests through this proxy `URL`: http://, https:// or socks5://, with user@ for a login\n(password from $"+EnvProxyPassword+" when the URL has none) (default: $HTTPS_PROXY)")
 	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify the server's certificate (anyone on the path can read the traffic)")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "limit for each request, from sending it to the end of its body (default: none)")
@@ -137,30 +157,17 @@ func (c *Conn) Source(stderr io.Writer) (Source, error) {
 		if set["code"] {
 			code = c.Code
 		}
-		return &demoSource{prog: c.prog, code: code, notice: stderr}, nil
+		if !slices.Contains(DemoAuthModes, c.DemoAuth) {
+			return nil, Usagef("-demo-auth %q: use %s", c.DemoAuth, strings.Join(DemoAuthModes, ", "))
+		}
+		return &demoSource{prog: c.prog, code: code, auth: c.DemoAuth, notice: stderr}, nil
 	}
-	if set["header"] && c.User == "" {
-		return nil, Usagef("-header needs -user")
-	}
-	if c.Key != "" && c.Cert == "" {
-		return nil, Usagef("-key needs -cert")
-	}
-	if c.QlikUser != "" && c.Cert == "" {
-		return nil, Usagef("-qlik-user needs -cert: the repository trusts X-Qlik-User only from a client certificate")
-	}
-	if c.User == "" && c.Cert == "" {
-		return nil, Usagef("-url needs -user (virtual proxy header authentication) or -cert with -qlik-user (port 4242)")
+	if set["demo-auth"] {
+		return nil, Usagef("-demo-auth is for the built-in demo site: it cannot be used with -url")
 	}
 	s := &flagSource{conn: *c}
-	if c.Cert != "" {
-		if c.QlikUser == "" {
-			return nil, Usagef(`-cert needs -qlik-user DIRECTORY\user, the user to act as`)
-		}
-		dir, id, ok := strings.Cut(c.QlikUser, `\`)
-		if !ok || dir == "" || id == "" {
-			return nil, Usagef(`-qlik-user must be DIRECTORY\user`)
-		}
-		s.qlikDir, s.qlikID = dir, id
+	if err := s.checkAuth(set); err != nil {
+		return nil, err
 	}
 	if c.TrustStoreType != "" {
 		if c.TrustStore == "" {
@@ -225,6 +232,8 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 type flagSource struct {
 	conn            Conn
 	qlikDir, qlikID string
+	userDir, userID string   // -user, for -jwt-key
+	claims          []string // -jwt-claims: user id, user directory
 	storeType       qrs.StoreType
 }
 
@@ -238,9 +247,11 @@ func (s *flagSource) Open(opts ...qrs.Option) (*qrs.Client, func(), error) {
 	if c.Code != "" {
 		own = append(own, qrs.WithConnectionCode(c.Code))
 	}
-	if c.User != "" {
-		own = append(own, qrs.WithHeaderAuth(c.Header, c.User))
+	auth, err := s.authOptions()
+	if err != nil {
+		return nil, nil, err
 	}
+	own = append(own, auth...)
 	if c.Cert != "" {
 		cert, err := qrs.LoadClientCertificate(c.Cert, c.Key, os.Getenv(EnvClientKeyPassword))
 		if err != nil {
@@ -286,39 +297,4 @@ func proxyWithPassword(proxy, password string) (string, error) {
 	}
 	u.User = url.UserPassword(u.User.Username(), password)
 	return u.String(), nil
-}
-
-// demoSource is the built-in demo site, served by the test server on
-// 127.0.0.1 for as long as the Client is used.
-type demoSource struct {
-	prog   string
-	code   string
-	notice io.Writer
-}
-
-func (s *demoSource) String() string { return "the built-in demo site" }
-
-func (s *demoSource) Open(opts ...qrs.Option) (*qrs.Client, func(), error) {
-	srv, err := testserver.Start(testserver.Config{
-		Prefix: DemoPrefix,
-		Header: DemoHeader,
-		Site:   testserver.DemoSite(),
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("starting the demo site: %w", err)
-	}
-	own := []qrs.Option{
-		qrs.WithRootCAs(srv.CACertPool()),
-		qrs.WithHeaderAuth(DemoHeader, DemoUser),
-		qrs.WithConnectionCode(s.code),
-	}
-	client, err := qrs.NewClient(srv.URL(), append(own, opts...)...)
-	if err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
-	if s.notice != nil {
-		fmt.Fprintf(s.notice, "%s: no -url given: reading the built-in demo site at %s as %s (see -help)\n", s.prog, srv.URL(), DemoUser)
-	}
-	return client, srv.Close, nil
 }

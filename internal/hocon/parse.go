@@ -2,10 +2,11 @@ package hocon
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"unicode/utf8"
+
+	"github.com/qrskit/qrs/internal/regfile"
 )
 
 const (
@@ -22,16 +23,16 @@ const (
 const eof = -1
 
 // ParseFile reads and parses the file at path (see [Parse]); the file's path is
-// used in positions. Files larger than [MaxSize] are refused.
+// used in positions. Files larger than [MaxSize] are refused, and so is what is
+// not a regular file (a named pipe would block the read).
 func ParseFile(path string, env func(string) (string, bool)) (*Object, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return nil, err
+	// One byte more than Parse accepts, for its "too large" error.
+	src, err := regfile.Read(path, MaxSize+1)
+	switch {
+	case errors.Is(err, regfile.ErrTooLarge):
+		return nil, &Error{Pos: Pos{File: path}, Msg: fmt.Sprintf("file is larger than %d bytes", MaxSize)}
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Parse(path, src, env)
 }

@@ -7,6 +7,8 @@
 // the test ends. A missing apache2 or module skips the test, naming the
 // package to install, or fails it when QRS_REQUIRE_PROXIES=1 (as in CI;
 // .ci/install-deps installs them), as proxytest does for its proxies.
+// [Launch] starts the same verifier outside a test, for the examples' demo
+// site.
 //
 // The configuration ([Start]) protects every path with AuthType GSSAPI,
 // GssapiAllowedMech ntlmssp, GssapiConnectionBound On, GssapiBasicAuth Off
@@ -93,10 +95,11 @@ type Verifier struct {
 	// Addr is 127.0.0.1:port.
 	Addr string
 
-	dir    string
-	logs   []string // error and access logs, for Log
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd.Wait returns
+	dir     string
+	logs    []string      // error and access logs, for Log
+	started time.Duration // how long apache took to accept connections
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when cmd.Wait returns
 }
 
 // Start starts apache2 as an NTLM verifier that knows users, on
@@ -106,14 +109,10 @@ type Verifier struct {
 // Non-ASCII and spaces are fine.
 func Start(t testing.TB, users ...User) *Verifier {
 	t.Helper()
-	for _, u := range users {
-		line := u.Domain + ":" + u.Name + ":" + u.Password
-		if u.Name == "" || strings.Count(line, ":") != 2 || strings.ContainsAny(line, "\r\n") ||
-			strings.HasPrefix(u.Domain, "#") || len(line) > 1000 {
-			t.Fatalf("ntlmtest: user %q\\%q: a name is needed; no field may contain ':' or a line break, nor a domain start with '#'; 1000 bytes at most", u.Domain, u.Name)
-		}
+	if err := checkUsers(users); err != nil {
+		t.Fatalf("%v", err)
 	}
-	return start(t, false, users)
+	return startTest(t, false, users)
 }
 
 // StartKerberosOnly starts apache2 offering only Kerberos (Negotiate, no
@@ -121,7 +120,70 @@ func Start(t testing.TB, users ...User) *Verifier {
 // stops it when the test ends.
 func StartKerberosOnly(t testing.TB) *Verifier {
 	t.Helper()
-	return start(t, true, nil)
+	return startTest(t, true, nil)
+}
+
+// Launch starts the verifier of [Start] outside a test, for a program such
+// as the examples' demo site; the caller stops it with [Verifier.Close]. A
+// missing apache2 or module is a [*MissingError] that names the package to
+// install.
+func Launch(users ...User) (*Verifier, error) {
+	if err := checkUsers(users); err != nil {
+		return nil, err
+	}
+	return launch(false, users)
+}
+
+// A MissingError is the error of Launch when apache2 or a module it needs
+// is not installed.
+type MissingError struct {
+	What    string // the missing file or program
+	Package string // the Debian package that installs it
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("ntlmtest: %s missing (apt-get install %s)", e.What, e.Package)
+}
+
+func checkUsers(users []User) error {
+	for _, u := range users {
+		line := u.Domain + ":" + u.Name + ":" + u.Password
+		if u.Name == "" || strings.Count(line, ":") != 2 || strings.ContainsAny(line, "\r\n") ||
+			strings.HasPrefix(u.Domain, "#") || len(line) > 1000 {
+			return fmt.Errorf("ntlmtest: user %q\\%q: a name is needed; no field may contain ':' or a line break, nor a domain start with '#'; 1000 bytes at most", u.Domain, u.Name)
+		}
+	}
+	return nil
+}
+
+// startTest launches a verifier for a test: a missing package skips it
+// (or fails it, see requireOrSkip), and the verifier stops when it ends.
+func startTest(t testing.TB, kerberosOnly bool, users []User) *Verifier {
+	t.Helper()
+	v, err := launch(kerberosOnly, users)
+	if me, ok := errors.AsType[*MissingError](err); ok {
+		requireOrSkip(t, me.Error())
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := v.Close(); err != nil {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Logf("ntlmtest: apache2 on %s after %v", v.Addr, v.started.Round(time.Millisecond))
+	return v
+}
+
+// Close stops apache and its workers, and removes its directory.
+func (v *Verifier) Close() error {
+	v.stop()
+	if err := os.RemoveAll(v.dir); err != nil {
+		return fmt.Errorf("ntlmtest: %v", err)
+	}
+	return nil
 }
 
 // Log returns apache's error and access logs, for failure messages. The
@@ -183,60 +245,84 @@ func unescapeLog(s string) string {
 	return b.String()
 }
 
-func start(t testing.TB, kerberosOnly bool, users []User) *Verifier {
-	t.Helper()
-	bin := findApache(t)
-	for _, m := range []string{"mod_mpm_event.so", "mod_authn_core.so", "mod_authz_core.so", "mod_authz_user.so", "mod_headers.so"} {
-		requireFile(t, filepath.Join(modulesDir, m), "apache2")
+func launch(kerberosOnly bool, users []User) (*Verifier, error) {
+	bin, err := findApache()
+	if err != nil {
+		return nil, err
 	}
-	requireFile(t, filepath.Join(modulesDir, "mod_auth_gssapi.so"), "libapache2-mod-auth-gssapi")
+	for _, m := range []string{"mod_mpm_event.so", "mod_authn_core.so", "mod_authz_core.so", "mod_authz_user.so", "mod_headers.so"} {
+		if err := requireFile(filepath.Join(modulesDir, m), "apache2"); err != nil {
+			return nil, err
+		}
+	}
+	if err := requireFile(filepath.Join(modulesDir, "mod_auth_gssapi.so"), "libapache2-mod-auth-gssapi"); err != nil {
+		return nil, err
+	}
 	if !kerberosOnly {
 		// The GSSAPI library finds mechanisms through this file.
-		requireFile(t, "/etc/gss/mech.d/mech.ntlmssp.conf", "gss-ntlmssp")
+		if err := requireFile("/etc/gss/mech.d/mech.ntlmssp.conf", "gss-ntlmssp"); err != nil {
+			return nil, err
+		}
 	}
 
 	// Run as root, apache's workers switch to www-data, so the directory
-	// must belong to that user and sit outside t.TempDir, whose parents are
-	// private to root.
+	// must belong to that user and sit outside a test's TempDir, whose
+	// parents are private to root.
 	uid, gid, runUser := -1, -1, ""
 	if os.Geteuid() == 0 {
-		uid, gid, runUser = workerUser(t)
+		if uid, gid, runUser, err = workerUser(); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := os.MkdirTemp("", "ntlmtest-")
 	if err != nil {
-		t.Fatalf("ntlmtest: %v", err)
+		return nil, fmt.Errorf("ntlmtest: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("ntlmtest: %v", err)
-		}
-	})
+	v, err := prepare(bin, dir, kerberosOnly, users, uid, gid, runUser)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return v, nil
+}
+
+// prepare writes apache's files into dir and starts bin.
+func prepare(bin, dir string, kerberosOnly bool, users []User, uid, gid int, runUser string) (*Verifier, error) {
 	if uid >= 0 {
 		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatalf("ntlmtest: %v", err)
+			return nil, fmt.Errorf("ntlmtest: %v", err)
 		}
 	}
 	if err := os.Chmod(dir, 0o750); err != nil {
-		t.Fatalf("ntlmtest: %v", err)
+		return nil, fmt.Errorf("ntlmtest: %v", err)
 	}
 	docs := filepath.Join(dir, "docs")
 	if err := os.Mkdir(docs, 0o750); err != nil {
-		t.Fatalf("ntlmtest: %v", err)
-	}
-	writeOwned(t, filepath.Join(docs, "whoami"), []byte("authenticated\n"), uid, gid)
-	if uid >= 0 {
-		if err := os.Chown(docs, uid, gid); err != nil {
-			t.Fatalf("ntlmtest: %v", err)
-		}
+		return nil, fmt.Errorf("ntlmtest: %v", err)
 	}
 	var usersFile bytes.Buffer
 	for _, u := range users {
 		fmt.Fprintf(&usersFile, "%s:%s:%s\n", u.Domain, u.Name, u.Password)
 	}
-	writeOwned(t, filepath.Join(dir, "users"), usersFile.Bytes(), uid, gid)
-	// An empty krb5.conf keeps the Kerberos library from reading the
-	// machine's (and from asking DNS about realms).
-	writeOwned(t, filepath.Join(dir, "krb5.conf"), nil, uid, gid)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{filepath.Join(docs, "whoami"), []byte("authenticated\n")},
+		{filepath.Join(dir, "users"), usersFile.Bytes()},
+		// An empty krb5.conf keeps the Kerberos library from reading the
+		// machine's (and from asking DNS about realms).
+		{filepath.Join(dir, "krb5.conf"), nil},
+	} {
+		if err := writeOwned(f.name, f.data, uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	if uid >= 0 {
+		if err := os.Chown(docs, uid, gid); err != nil {
+			return nil, fmt.Errorf("ntlmtest: %v", err)
+		}
+	}
 
 	v := &Verifier{dir: dir, logs: []string{filepath.Join(dir, "error.log"), filepath.Join(dir, "access.log")}}
 	conf := apacheConf{dir: dir, docs: docs, user: runUser, kerberosOnly: kerberosOnly}
@@ -247,18 +333,21 @@ func start(t testing.TB, kerberosOnly bool, users []User) *Verifier {
 		"KRB5_CONFIG="+filepath.Join(dir, "krb5.conf"),
 		"KRB5_KTNAME="+filepath.Join(dir, "none.keytab"),
 	)
-	var failure string
+	var failure error
 	// An apache that exits before accepting most likely lost its port to
 	// another process in the meantime: try once more on a new one.
 	for attempt := 0; attempt < 2; attempt++ {
-		port := freePort(t)
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
 		conf.port = port
 		if err := os.WriteFile(confFile, conf.render(), 0o644); err != nil {
-			t.Fatalf("ntlmtest: %v", err)
+			return nil, fmt.Errorf("ntlmtest: %v", err)
 		}
 		f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			t.Fatalf("ntlmtest: %v", err)
+			return nil, fmt.Errorf("ntlmtest: %v", err)
 		}
 		cmd := exec.Command(bin, "-DFOREGROUND", "-f", confFile)
 		cmd.Dir, cmd.Env = dir, env
@@ -267,7 +356,7 @@ func start(t testing.TB, kerberosOnly bool, users []User) *Verifier {
 		err = cmd.Start()
 		f.Close()
 		if err != nil {
-			t.Fatalf("ntlmtest: start apache2: %v", err)
+			return nil, fmt.Errorf("ntlmtest: start apache2: %v", err)
 		}
 		v.cmd, v.exited = cmd, make(chan struct{})
 		go func(done chan struct{}) { cmd.Wait(); close(done) }(v.exited)
@@ -277,19 +366,17 @@ func start(t testing.TB, kerberosOnly bool, users []User) *Verifier {
 		began := time.Now()
 		ready, why := v.awaitPort()
 		if ready {
-			t.Cleanup(v.stop)
-			t.Logf("ntlmtest: apache2 on %s after %v", v.Addr, time.Since(began).Round(time.Millisecond))
-			return v
+			v.started = time.Since(began)
+			return v, nil
 		}
 		v.stop()
 		apacheOut, _ := os.ReadFile(out)
-		failure = fmt.Sprintf("ntlmtest: apache2 did not start on %s: %s\n%s== apache.out\n%s", v.Addr, why, v.Log(), apacheOut)
+		failure = fmt.Errorf("ntlmtest: apache2 did not start on %s: %s\n%s== apache.out\n%s", v.Addr, why, v.Log(), apacheOut)
 		if why != "exited" {
 			break
 		}
 	}
-	t.Fatal(failure)
-	return nil
+	return nil, failure
 }
 
 // apacheConf is the parameters of a generated httpd.conf.
@@ -390,25 +477,23 @@ func (v *Verifier) stop() {
 }
 
 // findApache looks apache2 up on PATH and in /usr/sbin (PATH may lack
-// sbin), and skips or fails the test when it is nowhere.
-func findApache(t testing.TB) string {
-	t.Helper()
+// sbin).
+func findApache() (string, error) {
 	if p, err := exec.LookPath("apache2"); err == nil {
-		return p
+		return p, nil
 	}
 	p := "/usr/sbin/apache2"
 	if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-		return p
+		return p, nil
 	}
-	requireOrSkip(t, "ntlmtest: apache2 not installed (apt-get install apache2 libapache2-mod-auth-gssapi gss-ntlmssp)")
-	return ""
+	return "", &MissingError{What: "apache2", Package: "apache2 libapache2-mod-auth-gssapi gss-ntlmssp"}
 }
 
-func requireFile(t testing.TB, path, pkg string) {
-	t.Helper()
+func requireFile(path, pkg string) error {
 	if _, err := os.Stat(path); err != nil {
-		requireOrSkip(t, fmt.Sprintf("ntlmtest: %s missing (apt-get install %s)", path, pkg))
+		return &MissingError{What: path, Package: pkg}
 	}
+	return nil
 }
 
 // requireOrSkip skips the test with msg, or fails it when
@@ -424,40 +509,38 @@ func requireOrSkip(t testing.TB, msg string) {
 
 // workerUser returns the ids and name of the user apache's workers run as
 // when it starts as root: www-data, which Debian's base-passwd creates.
-func workerUser(t testing.TB) (int, int, string) {
-	t.Helper()
+func workerUser() (int, int, string, error) {
 	u, err := osuser.Lookup("www-data")
 	if err != nil {
-		requireOrSkip(t, "ntlmtest: user www-data missing (apt-get install apache2)")
+		return 0, 0, "", &MissingError{What: "user www-data", Package: "apache2"}
 	}
 	uid, err1 := strconv.Atoi(u.Uid)
 	gid, err2 := strconv.Atoi(u.Gid)
 	if err1 != nil || err2 != nil {
-		t.Fatalf("ntlmtest: user www-data has ids %q:%q", u.Uid, u.Gid)
+		return 0, 0, "", fmt.Errorf("ntlmtest: user www-data has ids %q:%q", u.Uid, u.Gid)
 	}
-	return uid, gid, u.Username
+	return uid, gid, u.Username, nil
 }
 
 // writeOwned writes a file only its owner can read, owned by uid:gid when
 // uid >= 0.
-func writeOwned(t testing.TB, name string, data []byte, uid, gid int) {
-	t.Helper()
+func writeOwned(name string, data []byte, uid, gid int) error {
 	if err := os.WriteFile(name, data, 0o600); err != nil {
-		t.Fatalf("ntlmtest: %v", err)
+		return fmt.Errorf("ntlmtest: %v", err)
 	}
 	if uid >= 0 {
 		if err := os.Chown(name, uid, gid); err != nil {
-			t.Fatalf("ntlmtest: %v", err)
+			return fmt.Errorf("ntlmtest: %v", err)
 		}
 	}
+	return nil
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("ntlmtest: %v", err)
+		return 0, fmt.Errorf("ntlmtest: %v", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

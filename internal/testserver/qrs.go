@@ -13,9 +13,12 @@ const flushAt = 64 << 10
 
 const jsonContentType = "application/json; charset=utf-8"
 
-// serveQRS serves the /qrs endpoints: /qrs/about, and /qrs/{kind}/full and
-// /qrs/{kind}/count for every kind.
+// serveQRS serves the /qrs endpoints: /qrs/about, /qrs/{type}/table
+// (table.go), and /qrs/{kind}/full and /qrs/{kind}/count for every kind.
 func (s *Server) serveQRS(w http.ResponseWriter, r *http.Request, entry *Request) {
+	if s.serveTable(w, r, entry) {
+		return
+	}
 	p := strings.ToLower(entry.Path)
 	if p == "/qrs/about" {
 		if getOnly(w, r) {

@@ -142,6 +142,9 @@ type Config struct {
 	ErrorLog *log.Logger
 	// Engine configures the Engine's WebSockets (engine.go).
 	Engine EngineConfig
+	// Table says how POST /qrs/{type}/table is answered (table.go).
+	// Default: served.
+	Table TableConfig
 }
 
 // Request is one logged request.
@@ -205,6 +208,7 @@ type Server struct {
 	inflight sync.WaitGroup
 	closing  chan struct{}
 	engine   *engineState
+	table    tableState
 }
 
 // defaultAbout is a 14.x (February 2024) answer of /qrs/about.

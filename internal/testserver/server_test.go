@@ -109,7 +109,7 @@ func TestPrefixAndRoutes(t *testing.T) {
 		{"other prefix", "GET", root + "/jwt/qrs/about?xrfkey=" + testKey, 404},
 		{"prefix as part of a word", "GET", root + "/hdrx/qrs/about?xrfkey=" + testKey, 404},
 		{"unknown qrs path", "GET", qrsURL(s, "/qrs/nosuch/full"), 404},
-		{"paging endpoint not emulated", "GET", qrsURL(s, "/qrs/app/table"), 404},
+		{"paging endpoint wants POST", "GET", qrsURL(s, "/qrs/app/table"), 405},
 		{"hub path", "GET", qrsURL(s, "/sense/app/x"), 404},
 		{"POST full", "POST", qrsURL(s, "/qrs/app/full"), 405},
 		{"DELETE count", "DELETE", qrsURL(s, "/qrs/app/count"), 405},

@@ -19,6 +19,7 @@ signer() {
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out signer.key
 openssl pkey -in signer.key -traditional -out signer_pkcs1.key
+openssl pkey -in signer.key -aes256 -passout pass:jwt-test-pass -out signer_encrypted.key
 signer signer.key signer.pem "/O=qrs/CN=qrs test JWT signer"
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out other.key
