@@ -184,16 +184,18 @@
 // the catalog has a scope). A whole catalog of a site of N apps thus sends
 // 8 + N requests, whatever the number of sheets, objects, fields or rows
 // (plus one per 50 owners with ContactEmails, one per batch with
-// Partitions). The keys: code is the
-// connection's code (as in every [Key]), IDs are QRS ids, a master item's
-// ID is its engine object id (its QRS id when it has none), and a table or
-// field is named within its app, as Qlik keeps them unique. A
-// visualization's key is its [Key], three segments separated by '/'; every
-// other key has one or two, so that none can equal a visualization's. The
-// code segment is escaped as in a Key (%25, %2F); in the second segment the
-// kind and the ids are separated by ':', and each id escapes '%', '/' and
-// ':' (%25, %2F, %3A). [ParseEntryKey] reads every kind of key back into an
-// [EntryKey]; [ParseKey] reads visualization keys only.
+// Partitions, one per page with ListTable).
+//
+// The keys: code is the connection's code (as in every [Key]), IDs are QRS
+// ids, a master item's ID is its engine object id (its QRS id when it has
+// none), and a table or field is named within its app, as Qlik keeps them
+// unique. A visualization's key is its [Key], three segments separated by
+// '/'; every other key has one or two, so that none can equal a
+// visualization's. The code segment is escaped as in a Key (%25, %2F); in
+// the second segment the kind and the ids are separated by ':', and each id
+// escapes '%', '/' and ':' (%25, %2F, %3A). [ParseEntryKey] reads every
+// kind of key back into an [EntryKey]; [ParseKey] reads visualization keys
+// only.
 //
 // Entries come so that a consumer can write each as it arrives: the site
 // (once the site has answered), streams, apps, data connections, reload
