@@ -24,13 +24,21 @@ const (
 	EntryMasterItem     EntryKind = "masteritem"     // a master visualization, dimension or measure
 	EntryTable          EntryKind = "table"          // a table of an app's data model
 	EntryField          EntryKind = "field"          // a field of an app's data model
+
+	// The kinds read through the Engine, with CatalogOptions.Engine.
+	EntryChart            EntryKind = "chart"            // a chart or other object of a sheet
+	EntryMasterDefinition EntryKind = "masterdefinition" // what a master item is made of: fields, expression, hypercube
+	EntrySource           EntryKind = "source"           // a database, connector or extension that apps load from
+	EntryFile             EntryKind = "file"             // a file (a QVD, a spreadsheet, a web file) that apps load or store
+	EntryLineage          EntryKind = "lineage"          // an edge: a source or file feeds an app, or an app stores a file
 )
 
 // EntryKinds returns every kind of entry, in the order the catalog yields
-// them.
+// them (the Engine's kinds come together, app by app).
 func EntryKinds() []EntryKind {
 	return []EntryKind{EntrySite, EntryStream, EntryApp, EntryDataConnection, EntryReloadTask,
-		EntryVisualization, EntryMasterItem, EntryTable, EntryField}
+		EntryVisualization, EntryMasterItem, EntryTable, EntryField,
+		EntryChart, EntryMasterDefinition, EntrySource, EntryFile, EntryLineage}
 }
 
 // An Entry is one item of a catalog: its kind, its key (unique in the
@@ -54,11 +62,20 @@ type Entry struct {
 	MasterItem     *AppObject
 	Table          *ModelTable
 	Field          *ModelField
+
+	Chart            *Chart
+	MasterDefinition *MasterDefinition
+	Source           *LineageSource
+	File             *LineageFile
+	Lineage          *LineageEdge
 }
 
 // A Relation links an entry to another one, by the other's kind and key:
 // an app to its stream, a visualization, a master item, a table or a
-// reload task to its app, a field to its tables and its app.
+// reload task to its app, a field to its tables and its app, a chart to
+// its visualization (its sheet), its container, the master items it uses
+// and its app, a master item's definition to the master item and its app,
+// a file or source to its data connection, a lineage edge to its two ends.
 type Relation struct {
 	Kind EntryKind
 	Key  string
@@ -96,6 +113,10 @@ type CatalogOptions struct {
 	// DataModelConcurrency is how many data models are fetched, or wait
 	// to be yielded, at once: 1 to 16. Default (0): 4.
 	DataModelConcurrency int
+	// Engine reads the inside of each app in scope through the Engine:
+	// charts, master item definitions and lineage ([EngineOptions]).
+	// Default: nil, nothing through the Engine.
+	Engine *EngineOptions
 }
 
 func (o *CatalogOptions) check() error {
@@ -113,6 +134,9 @@ func (o *CatalogOptions) check() error {
 	}
 	if o.DataModelConcurrency < 0 || o.DataModelConcurrency > 16 {
 		return fmt.Errorf("qrs: CatalogOptions.DataModelConcurrency: %d is out of range 1..16", o.DataModelConcurrency)
+	}
+	if err := o.checkEngine(); err != nil {
+		return err
 	}
 	if err := o.sheetOptions(Scope{}).check(callCatalog); err != nil {
 		return errors.New(strings.Replace(err.Error(), "ListOptions.", "CatalogOptions.", 1))
@@ -199,6 +223,7 @@ type catalogRun struct {
 
 	index map[string]appInfo // the apps in scope, for the join and the scoping
 	order []string           // their ids, in listing order
+	conns connIndex          // the data connections by name, for lineage
 	// siteDue is true until the site's entry has been yielded: it comes
 	// first, once the first step has answered, so that a site that
 	// refuses the Client yields nothing but the error.
@@ -252,12 +277,13 @@ func (r *catalogRun) run() {
 	if o.wants(EntryStream) {
 		steps = append(steps, r.streams)
 	}
+	eng := o.engineParts()
 	needApps := o.wants(EntryApp) || o.wants(EntryVisualization) || o.wants(EntryMasterItem) ||
-		o.wants(EntryTable) || o.wants(EntryField) || (o.wants(EntryReloadTask) && !r.scope.IsZero())
+		o.wants(EntryTable) || o.wants(EntryField) || (o.wants(EntryReloadTask) && !r.scope.IsZero()) || eng.any()
 	if needApps {
 		steps = append(steps, r.apps)
 	}
-	if o.wants(EntryDataConnection) {
+	if o.wants(EntryDataConnection) || eng.lineage {
 		steps = append(steps, r.dataConnections)
 	}
 	if o.wants(EntryReloadTask) {
@@ -271,6 +297,9 @@ func (r *catalogRun) run() {
 	}
 	if o.wants(EntryTable) || o.wants(EntryField) {
 		steps = append(steps, r.dataModels)
+	}
+	if eng.any() {
+		steps = append(steps, func() bool { return r.engine(eng) })
 	}
 	for _, step := range steps {
 		if !step() || r.siteDue && !r.site() {
@@ -344,7 +373,13 @@ func (r *catalogRun) apps() bool {
 	return true
 }
 
+// dataConnections yields the data connections, when the catalog wants
+// them, and indexes them by name for lineage, when it wants that.
 func (r *catalogRun) dataConnections() bool {
+	emit := r.opts.wants(EntryDataConnection)
+	if r.opts.engineParts().lineage {
+		r.conns = connIndex{}
+	}
 	for d, err := range r.c.DataConnections(r.ctx, nil) {
 		if err != nil {
 			return r.fail(err)
@@ -352,7 +387,8 @@ func (r *catalogRun) dataConnections() bool {
 		if d.ID == "" {
 			return r.fail(noKey("data connection", d.Name))
 		}
-		if !r.emit(Entry{Kind: EntryDataConnection, Key: entryKey(r.code, EntryDataConnection, d.ID), Name: d.Name, DataConnection: &d}) {
+		r.conns.add(&d)
+		if emit && !r.emit(Entry{Kind: EntryDataConnection, Key: entryKey(r.code, EntryDataConnection, d.ID), Name: d.Name, DataConnection: &d}) {
 			return false
 		}
 	}

@@ -3,7 +3,6 @@ package qrs
 import (
 	"context"
 	"fmt"
-	"sync"
 )
 
 // The data model part of a catalog (catalog.go): each app's tables and
@@ -29,36 +28,11 @@ func (o *CatalogOptions) concurrency() int {
 // app's tables and fields in the order of the apps. All its goroutines
 // have ended when it returns.
 func (r *catalogRun) dataModels() bool {
-	ctx, cancel := context.WithCancel(r.ctx)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	conc := r.opts.concurrency()
-	ids := r.order
-	pending := make([]chan modelResult, 0, conc) // the fetches in app order
-	next := 0
-	for i := range ids {
-		for next < len(ids) && len(pending) < conc {
-			ch := make(chan modelResult, 1)
-			id := ids[next]
-			next++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				m, bad, err := r.c.dataModel(ctx, id)
-				ch <- modelResult{model: m, badBody: bad, err: err}
-			}()
-			pending = append(pending, ch)
-		}
-		res := <-pending[0]
-		pending = pending[1:]
-		if !r.model(ids[i], res) {
-			return false
-		}
+	fetch := func(ctx context.Context, id string) modelResult {
+		m, bad, err := r.c.dataModel(ctx, id)
+		return modelResult{model: m, badBody: bad, err: err}
 	}
-	return true
+	return inOrder(r.ctx, r.order, r.opts.concurrency(), fetch, r.model)
 }
 
 // model yields the tables and fields of one app's data model, or the

@@ -26,6 +26,7 @@ type Client struct {
 	hc      *retryablehttp.Client
 	session *session
 	noTable atomic.Bool // the site answered a /table listing as one without it
+	engine  engineState // the Engine's CSRF token (engine.go)
 }
 
 // NewClient returns a Client for the site at baseURL: https://host[:port]
@@ -48,6 +49,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	auth, err := chooseAuth(&cfg, base)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEngineConfig(&cfg, auth); err != nil {
 		return nil, err
 	}
 	c := &Client{base: base, baseStr: base.String(), cfg: cfg, auth: auth, session: newSession()}

@@ -24,6 +24,12 @@ var (
 	// does for an app never reloaded on a release that records data models
 	// ([Client.DataModel]). It is not an authentication failure.
 	ErrNoDataModel = errors.New("qrs: no data model recorded")
+	// ErrNoLineage means that an app has no lineage to read through the
+	// Engine: it was never reloaded (or its last reload left none), or the
+	// user lacks the reload right on it, which GetLineage needs (the error
+	// then matches ErrForbidden as well). In a catalog it comes in an
+	// [*EntryError] naming the app, and the catalog goes on.
+	ErrNoLineage = errors.New("qrs: no lineage")
 )
 
 // An APIError is a response from the server that the Client could not use.

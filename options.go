@@ -38,6 +38,8 @@ type config struct {
 
 	code string
 
+	enginePort int // WithEnginePort; 0: DefaultEnginePort
+
 	timeout     time.Duration
 	idleTimeout time.Duration
 	retries     int
@@ -316,6 +318,24 @@ func WithConnectionCode(code string) Option {
 			return fmt.Errorf("qrs: WithConnectionCode: %w", err)
 		}
 		c.code = code
+		return nil
+	}
+}
+
+// WithEnginePort sets the port of the Engine's own API, which a Client
+// in client certificate mode (WithClientCertificate with WithUser, the
+// base URL https://host:4242) reaches directly, at
+// wss://host:port/app/{appID}, with the same certificate and X-Qlik-User.
+// Through a virtual proxy the Engine is reached at the proxy's address and
+// this option is refused. It is a client option because it is part of the
+// site's address, like the base URL.
+// Default: 4747 (DefaultEnginePort).
+func WithEnginePort(port int) Option {
+	return func(c *config) error {
+		if port < 1 || port > 65535 {
+			return fmt.Errorf("qrs: WithEnginePort: %d is not a port (1 to 65535)", port)
+		}
+		c.enginePort = port
 		return nil
 	}
 }

@@ -119,7 +119,12 @@ func (s *session) expireLocked(now time.Time) {
 // session the request carried: the answer to a request that carried a
 // session since replaced may not delete the fresh one, nor replace it.
 func (s *session) keep(resp *http.Response, gen uint64) {
-	cs := resp.Cookies()
+	s.keepCookies(resp.Cookies(), gen)
+}
+
+// keepCookies stores cookies that an answer set, as keep does; the Engine's
+// CSRF token request hands them over this way.
+func (s *session) keepCookies(cs []*http.Cookie, gen uint64) {
 	if len(cs) == 0 {
 		return
 	}

@@ -290,7 +290,9 @@ func waitGoroutines(t *testing.T) {
 		stacks := string(buf[:runtime.Stack(buf, true)])
 		var leaked []string
 		for _, g := range strings.Split(stacks, "\n\n") {
-			if strings.Contains(g, "github.com/qrskit/qrs.") && !strings.Contains(g, "runtime.Stack") {
+			// The library's own, and the read loops of its Engine sockets.
+			if (strings.Contains(g, "github.com/qrskit/qrs.") || strings.Contains(g, "github.com/qrskit/qrs/internal/engine.")) &&
+				!strings.Contains(g, "runtime.Stack") {
 				leaked = append(leaked, g)
 			}
 		}

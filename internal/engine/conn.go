@@ -143,7 +143,7 @@ func Dial(ctx context.Context, hc *http.Client, wsURL string, header http.Header
 			return nil, handshakeError(resp)
 		}
 		if dctx.Err() != nil {
-			return nil, errorf("dial %s: no upgrade within %v", redactURL(wsURL), opts.DialTimeout)
+			return nil, &connError{kind: ErrTimeout, cause: "dial " + redactURL(wsURL) + ": no upgrade within " + opts.DialTimeout.String()}
 		}
 		return nil, errorf("dial %s: %s", redactURL(wsURL), dialCause(err))
 	}

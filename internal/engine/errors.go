@@ -95,7 +95,8 @@ func (e *Error) Error() string {
 // Sentinels, matched with errors.Is.
 var (
 	// ErrTimeout is returned by a call the Engine did not answer within
-	// Options.CallTimeout. The connection is then closed: through the
+	// Options.CallTimeout, and by Dial when the upgrade took longer than
+	// Options.DialTimeout. The connection is then closed: through the
 	// proxy, silence is how a dead socket shows.
 	ErrTimeout = errors.New("engine: no answer in time")
 	// ErrConnectionLost is returned by calls pending or made after the

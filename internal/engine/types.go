@@ -110,14 +110,16 @@ type LibraryMeasure struct {
 // Layout is the answer of GetLayout on a sheet, a chart, a master
 // dimension or measure: each fills the members it has.
 type Layout struct {
-	Info          Info       `json:"qInfo"`
-	Meta          Meta       `json:"qMeta"`
-	Title         Text       `json:"title"`
-	Subtitle      Text       `json:"subtitle"`
-	Footnote      Text       `json:"footnote"`
-	Visualization string     `json:"visualization"`
-	Cells         []Cell     `json:"cells"`
-	ChildList     *ChildList `json:"qChildList"`
+	Info          Info   `json:"qInfo"`
+	Meta          Meta   `json:"qMeta"`
+	Title         Text   `json:"title"`
+	Subtitle      Text   `json:"subtitle"`
+	Footnote      Text   `json:"footnote"`
+	Visualization string `json:"visualization"`
+	// ExtendsID is the master visualization the object is linked to.
+	ExtendsID string     `json:"qExtendsId"`
+	Cells     []Cell     `json:"cells"`
+	ChildList *ChildList `json:"qChildList"`
 	// HyperCube is nil for objects without one: text, filter panes,
 	// containers.
 	HyperCube *HyperCube        `json:"qHyperCube"`

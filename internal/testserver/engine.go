@@ -2,10 +2,12 @@ package testserver
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +181,12 @@ type EngineFault struct {
 type EngineStats struct {
 	// SocketsOpened and SocketsClosed count WebSockets upgraded and ended.
 	SocketsOpened, SocketsClosed int
+	// MaxOpen is the most sockets, of those ended, that were in use at
+	// once: each from its upgrade to the last message the server sent on
+	// it. A client that closes a socket once it has its last answer, and
+	// only then opens another, cannot make them overlap, however late the
+	// server notices the close.
+	MaxOpen int
 	// Apps counts the sockets opened per app id of the URL.
 	Apps map[string]int
 	// Calls counts the calls received per "Type.Method", e.g.
@@ -204,6 +212,37 @@ type engineState struct {
 	faults   []*EngineFault
 	stats    EngineStats
 	docs     map[string]int // lower-cased user + "\x00" + app → sockets that opened it
+	seq      int64          // orders the sockets' upgrades and messages, for MaxOpen
+	spans    []socketSpan   // of the sockets ended
+}
+
+// socketSpan is when a socket was in use: from its upgrade to the last
+// message sent on it, in the order of engineState.seq.
+type socketSpan struct{ from, to int64 }
+
+// maxOverlap is the most spans that overlap at one point.
+func maxOverlap(spans []socketSpan) int {
+	type edge struct {
+		at    int64
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(spans))
+	for _, sp := range spans {
+		edges = append(edges, edge{sp.from, 1}, edge{sp.to, -1})
+	}
+	// Ends after starts at the same point: a span is [from, to].
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.at != b.at {
+			return cmp.Compare(a.at, b.at)
+		}
+		return b.delta - a.delta
+	})
+	most, open := 0, 0
+	for _, e := range edges {
+		open += e.delta
+		most = max(most, open)
+	}
+	return most
 }
 
 func newEngineState(cfg EngineConfig, site Site) *engineState {
@@ -244,6 +283,7 @@ func (s *Server) EngineStats() EngineStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := e.stats
+	out.MaxOpen = maxOverlap(e.spans)
 	out.Apps = make(map[string]int, len(e.stats.Apps))
 	for k, v := range e.stats.Apps {
 		out.Apps[k] = v

@@ -55,6 +55,7 @@ type socket struct {
 	key    string // user + app + identity: what makes an Engine session
 	faults []*EngineFault
 	done   chan struct{} // closed when the socket ends
+	span   socketSpan    // when it was in use; under e.mu
 
 	mu      sync.Mutex
 	matched []int // calls that matched each fault so far
@@ -97,14 +98,22 @@ func (s *Server) runSocket(w http.ResponseWriter, r *http.Request, appID, user, 
 		next:    1,
 	}
 	sk.matched = make([]int, len(sk.faults))
-	e.count(func(st *EngineStats) { st.SocketsOpened++; st.Apps[appID]++ })
+	e.mu.Lock()
+	e.stats.SocketsOpened++
+	e.stats.Apps[appID]++
+	e.seq++
+	sk.span = socketSpan{e.seq, e.seq}
+	e.mu.Unlock()
 	defer func() {
 		sk.closeDoc()
 		_ = ws.CloseNow()
 		if tw.conn != nil {
 			s.release(tw.conn)
 		}
-		e.count(func(st *EngineStats) { st.SocketsClosed++ })
+		e.mu.Lock()
+		e.stats.SocketsClosed++
+		e.spans = append(e.spans, sk.span)
+		e.mu.Unlock()
 	}()
 	state := "SESSION_CREATED"
 	if e.sessionOpen(sk.key) {
@@ -164,6 +173,11 @@ func (sk *socket) send(ctx context.Context, msg any) {
 	if err != nil {
 		return
 	}
+	// Numbered before it is written: the client cannot have it earlier.
+	sk.e.mu.Lock()
+	sk.e.seq++
+	sk.span.to = sk.e.seq
+	sk.e.mu.Unlock()
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_ = sk.ws.Write(wctx, websocket.MessageText, b)
