@@ -350,34 +350,58 @@ func cleanPath(p, sep string, absolute bool) string {
 	return lead + strings.Join(parts, sep)
 }
 
-// webKey normalizes a web file's URL (already scrubbed): scheme and host
-// folded, no user, no fragment; path and query as written.
+// webKey normalizes a web file's URL (already scrubbed): its address
+// (webAddress) with scheme and host folded.
 func webKey(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
+	u, ok := webURL(raw)
+	if !ok {
 		return strings.TrimSpace(raw)
 	}
-	u.User, u.Fragment, u.RawFragment = nil, "", ""
 	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
 	return u.String()
 }
 
+// webAddress is a web file's URL without its user and fragment; path and
+// query as written.
+func webAddress(raw string) string {
+	u, ok := webURL(raw)
+	if !ok {
+		return strings.TrimSpace(raw)
+	}
+	return u.String()
+}
+
+func webURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return nil, false
+	}
+	u.User, u.Fragment, u.RawFragment = nil, "", ""
+	return u, true
+}
+
 // resolvedPath is a file's address outside Qlik: a lib:// path joined to
-// its folder connection's path (or web connection's URL), a UNC, drive or
-// web location as it is; "" when it cannot be told.
+// its folder connection's path (or web connection's URL), a UNC or drive
+// path as it is, a web file's address; "" when it cannot be told.
 func resolvedPath(loc fileLocation, path string, t ConnectionTarget) string {
 	switch loc.scheme {
 	case fileLib:
+		rest := strings.TrimLeft(loc.rest, `/\`)
 		switch {
+		case t.Path != "" && rest == "":
+			return t.Path
 		case t.Path != "":
-			rest := strings.ReplaceAll(loc.rest, "/", `\`)
-			return strings.TrimRight(t.Path, `\/`) + `\` + strings.TrimLeft(rest, `\`)
+			return strings.TrimRight(t.Path, `\/`) + `\` + strings.ReplaceAll(rest, "/", `\`)
+		case t.URL != "" && rest == "":
+			return t.URL
 		case t.URL != "":
-			return strings.TrimRight(t.URL, "/") + "/" + strings.TrimLeft(strings.ReplaceAll(loc.rest, `\`, "/"), "/")
+			return strings.TrimRight(t.URL, "/") + "/" + strings.ReplaceAll(rest, `\`, "/")
 		}
 		return ""
-	case filePath, fileWeb:
+	case filePath:
 		return path
+	case fileWeb:
+		return webAddress(path)
 	}
 	return ""
 }
