@@ -348,7 +348,7 @@ func newRecord(code string, e *qrs.Entry) record {
 			line.(*fieldLine).Tables = []string{}
 		}
 	default:
-		line = &h // a kind this program does not know: its head
+		line = engineLine(h, e) // the head alone for a kind this program does not know
 	}
 	return record{kind: e.Kind, line: line}
 }
@@ -506,6 +506,9 @@ func columns(kind qrs.EntryKind) []cli.Column[record] {
 			col("CARDINAL", 0, func(r *record) string { return itoa(r.line.(*fieldLine).Cardinal) }),
 			col("TAGS", 40, func(r *record) string { return join(r.line.(*fieldLine).Tags) })}
 	}
+	if cols := engineColumns(kind, key, name); cols != nil {
+		return cols
+	}
 	return []cli.Column[record]{col("KEY", 0, key), col("NAME", 32, name)}
 }
 
@@ -530,6 +533,8 @@ func headOf(r *record) *head {
 		return &l.head
 	case *head:
 		return l
+	case headed:
+		return l.headOf()
 	}
 	return &head{}
 }

@@ -1,13 +1,16 @@
 // Inventory lists a Qlik Sense site as a data catalog imports it: the site,
 // its streams, apps, data connections (credentials scrubbed), reload tasks,
 // visualizations (one per sheet), master items, and the tables and fields
-// of each app's data model, as JSON Lines on stdout, or as tables.
+// of each app's data model, as JSON Lines on stdout, or as tables; and,
+// through the Engine, the charts of each sheet, the definitions of master
+// items, and the lineage between apps, files and sources.
 //
 // Without -url it reads a built-in demo site, served on 127.0.0.1:
 //
 //	go run ./examples/inventory
 //	go run ./examples/inventory -table
 //	go run ./examples/inventory -kinds visualization
+//	go run ./examples/inventory -engine -kinds file,lineage -table
 //
 // Against a real site through a virtual proxy with header authentication:
 //
@@ -75,10 +78,26 @@ its key). The kinds, in the order they come (-kinds chooses among them):
   masteritem      a master visualization, dimension or measure
   table, field    the tables and fields of each app's data model
 
+Through the Engine, with -charts, -master-definitions and -lineage (or
+-engine for all three), app by app, each app opened without its data on
+a WebSocket of its own:
+
+  chart           a chart or other object of a sheet: type, titles, its
+                  dimensions' and measures' titles (with -chart-fields,
+                  their fields and expressions)
+  masterdefinition  what a master item is made of: fields, expression,
+                  or a master visualization's dimensions and measures
+  source          a database, connector or extension that apps load from
+  file            a file (QVD, spreadsheet, web file) that apps load or
+                  store, its lib:// path resolved to its data connection
+  lineage         an edge: a source or file feeds an app, or an app
+                  stores a file; with the statements behind it (scrubbed)
+
 Lines other than visualizations have "relations", the keys of the entries
-they belong to (an app's stream, a task's app, a field's tables and app).
-An app whose data model cannot be read (never reloaded, not readable by
-the user, failing) is reported on stderr, and the rest still comes.
+they belong to (an app's stream, a task's app, a field's tables and app,
+a chart's sheet, a lineage edge's two ends). An app whose data model or
+Engine part cannot be read (never reloaded, not readable by the user,
+failing) is reported on stderr, and the rest still comes.
 
 The site is the one of -url and the flags that go with it, of a connection
 file (-conf), or of each connection file of a folder (-connections);
@@ -105,8 +124,9 @@ event lines among the items, told apart by their "event" field:
   {"event":"done","connection":CODE,"file":PATH,"items":N,"incomplete":[KEY...]}
       the N items since "added" or "changed" are all the connection's
       items, and any other item it had before is gone, except the tables
-      and fields of the apps listed in "incomplete" (when present), whose
-      data models could not be read this time
+      and fields (and the Engine's items) of the apps listed in
+      "incomplete" (when present), whose data models (or Engine parts)
+      could not be read this time
   {"event":"removed","connection":CODE,"name":NAME,"file":PATH,"reason":WHY}
       all the connection's items are gone: its file was removed, disabled,
       turned into another connector's, or changed the code (an "added"
@@ -134,6 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pageSize := fs.Int("page-size", 0, "rows per request with -listing table (default 10000)")
 	watch := fs.Bool("watch", false, "with -connections: then watch the folder and read again the connections whose file\nis added, changed or removed, until interrupted (see above)")
 	every := fs.Duration("watch-interval", 2*time.Second, "how often -watch looks at the folder")
+	eng := addEngineFlags(fs)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
@@ -160,6 +181,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case set["page-size"] && *listing != "table":
 		return cli.Usagef("-page-size needs -listing table")
 	}
+	engine, err := eng.options(kinds)
+	if err != nil {
+		return err
+	}
 
 	// What to list and how: the options of one Catalog call.
 	opts := &qrs.CatalogOptions{
@@ -168,6 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ContactEmails:        *emails,
 		Partitions:           qrs.Partitions{AppsPerRequest: conn.Partitions},
 		DataModelConcurrency: *concurrency,
+		Engine:               engine,
 	}
 	if *listing == "table" {
 		opts.Listing, opts.PageSize = qrs.ListTable, *pageSize
@@ -228,10 +254,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // catalog goes on; any other error ends it.
 func inventory(ctx context.Context, client *qrs.Client, opts *qrs.CatalogOptions, out *output, p *cli.Progress,
 	counts map[qrs.EntryKind]int, stderr io.Writer) (written int, incomplete []string, err error) {
-	var noModel int
+	var noModel, noLineage int
 	defer func() {
 		if noModel > 0 {
 			fmt.Fprintf(stderr, "inventory: %d apps have no data model recorded (never reloaded on a release that records them)\n", noModel)
+		}
+		if noLineage > 0 {
+			fmt.Fprintf(stderr, "inventory: %d apps have no lineage (never reloaded, or without the reload right)\n", noLineage)
 		}
 	}()
 	code := ""
@@ -240,6 +269,9 @@ func inventory(ctx context.Context, client *qrs.Client, opts *qrs.CatalogOptions
 		switch {
 		case errors.Is(err, qrs.ErrNoDataModel):
 			noModel++
+			continue
+		case errors.Is(err, qrs.ErrNoLineage):
+			noLineage++
 			continue
 		case errors.As(err, &ee):
 			fmt.Fprintf(stderr, "inventory: %v\n", err)
@@ -311,6 +343,10 @@ func plural(k qrs.EntryKind, n int) string {
 		return "reload tasks"
 	case k == qrs.EntryMasterItem:
 		return "master items"
+	case k == qrs.EntryMasterDefinition:
+		return "master item definitions"
+	case k == qrs.EntryLineage:
+		return "lineage edges"
 	}
 	return string(k) + "s"
 }
