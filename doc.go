@@ -3,7 +3,9 @@
 // Repository Service (QRS) API and the app metadata API: streams, apps,
 // sheets, master items, data connections, reload tasks and each app's data
 // model, who owns them, where they live and when they changed, as one
-// catalog ([Client.Catalog]) or listing by listing.
+// catalog ([Client.Catalog]) or listing by listing; and, through the Qlik
+// Engine's JSON API, the charts inside the sheets, the definitions of
+// master items, and the lineage that links apps, files and databases.
 //
 // # Quick start
 //
@@ -168,51 +170,79 @@
 // belongs to) and its content, in one field of its kind. The kinds, in the
 // order they come:
 //
-//	kind            key                           relations        content         requests
-//	site            code                          -                Site            none
-//	stream          code/stream:ID                -                Stream          1  /qrs/stream/full
-//	app             code/app:ID                   stream           App             1  /qrs/app/full (shared: see below)
-//	dataconnection  code/dataconnection:ID        -                DataConnection  1  /qrs/dataconnection/full
-//	reloadtask      code/reloadtask:ID            app              ReloadTask      3  /qrs/schemaevent/full, /qrs/compositeevent/full, /qrs/reloadtask/full
-//	visualization   code/appID/sheetID            app              Visualization   1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition, per page with ListTable)
-//	masteritem      code/masteritem:appID:ID      app              MasterItem      1  /qrs/app/object/full?filter=objectType eq 'masterobject' or ... 'dimension' or ... 'measure'
-//	table           code/table:appID:name         app              Table           1 per app, shared by tables and fields: /api/v1/apps/{id}/data/metadata
-//	field           code/field:appID:name         tables, app      Field
+//	kind              key                             relations                  content           requests
+//	site              code                            -                          Site              none
+//	stream            code/stream:ID                  -                          Stream            1  /qrs/stream/full
+//	app               code/app:ID                     stream                     App               1  /qrs/app/full (shared: see below)
+//	dataconnection    code/dataconnection:ID          -                          DataConnection    1  /qrs/dataconnection/full (shared with lineage)
+//	reloadtask        code/reloadtask:ID              app                        ReloadTask        3  /qrs/schemaevent/full, /qrs/compositeevent/full, /qrs/reloadtask/full
+//	visualization     code/appID/sheetID              app                        Visualization     1  /qrs/app/object/full?filter=objectType eq 'sheet' (or one per partition, per page with ListTable)
+//	masteritem        code/masteritem:appID:ID        app                        MasterItem        1  /qrs/app/object/full?filter=objectType eq 'masterobject' or ... 'dimension' or ... 'measure'
+//	table             code/table:appID:name           app                        Table             1 per app, shared by tables and fields: /api/v1/apps/{id}/data/metadata
+//	field             code/field:appID:name           tables, app                Field
+//
+// With [CatalogOptions].Engine, each app's inside, through the Engine (see
+// the next section), app by app; the calls are Engine calls:
+//
+//	kind              key                             relations                  content           Engine calls
+//	chart             code/appID/sheetID/chartID      visualization, container,  Chart             1 per app (GetObjects); 2 per sheet (GetObject, GetLayout), 3 with ChartFields
+//	                                                  master items, app                            (GetFullPropertyTree); 2 per chart (GetChild, GetLayout)
+//	masterdefinition  code/masterdefinition:appID:ID  master item, master items  MasterDefinition  1 per app (GetAllInfos); 2 per dimension or measure, 3 per master visualization
+//	                                                  it uses, app
+//	source            code/source:type:locator        dataconnection             Source            1 per app (GetLineage), shared by sources, files and edges
+//	file              code/file:location              dataconnection             File
+//	lineage           code/lineage:fromKey:toKey      from, to                   Lineage
 //
 // The app listing is sent once for every kind that needs it (apps,
-// visualizations, master items, tables and fields, and reload tasks when
-// the catalog has a scope). A whole catalog of a site of N apps thus sends
-// 8 + N requests, whatever the number of sheets, objects, fields or rows
-// (plus one per 50 owners with ContactEmails, one per batch with
-// Partitions, one per page with ListTable).
+// visualizations, master items, tables and fields, the Engine's kinds, and
+// reload tasks when the catalog has a scope). A whole catalog of a site of
+// N apps thus sends 8 + N requests, whatever the number of sheets,
+// objects, fields or rows (plus one per 50 owners with ContactEmails, one
+// per batch with Partitions, one per page with ListTable). Its Engine part
+// adds, for the whole catalog, one CSRF token request, and per app one
+// WebSocket and one OpenDoc besides the calls above.
 //
 // The keys: code is the connection's code (as in every [Key]), IDs are QRS
 // ids, a master item's ID is its engine object id (its QRS id when it has
-// none), and a table or field is named within its app, as Qlik keeps them
-// unique. A visualization's key is its [Key], three segments separated by
-// '/'; every other key has one or two, so that none can equal a
-// visualization's. The code segment is escaped as in a Key (%25, %2F); in
-// the second segment the kind and the ids are separated by ':', and each id
-// escapes '%', '/' and ':' (%25, %2F, %3A). [ParseEntryKey] reads every
-// kind of key back into an [EntryKey]; [ParseKey] reads visualization keys
-// only.
+// none), a table or field is named within its app, as Qlik keeps them
+// unique, and a chart's ID is its object id within the app. A
+// visualization's key is its [Key], three segments separated by '/'; a
+// chart's is its sheet's visualization key and a fourth segment, its id;
+// every other key has one or two, so that none can equal a visualization's
+// or a chart's. The code segment, and each of a chart's, is escaped as in a
+// Key (%25, %2F); in the second segment of the others the kind and the ids
+// are separated by ':', and each id escapes '%', '/' and ':' (%25, %2F,
+// %3A). A master item's definition has the ids of the master item's key. A
+// file's location is its path normalized as Windows compares paths (see
+// the next section); a source's type is connection, odbc, oledb, custom,
+// extension or other, and its locator the connection's name, what a
+// connection written in the script points at, or the extension's name,
+// case folded. A lineage edge's ids are the full keys of its two ends, so
+// that ParseEntryKey reads each back. [ParseEntryKey] reads every kind of
+// key back into an [EntryKey]; [ParseKey] reads visualization keys only.
 //
 // Entries come so that a consumer can write each as it arrives: the site
 // (once the site has answered), streams, apps, data connections, reload
 // tasks, visualizations and master items, then each app's tables and fields,
-// app by app in the order of the app listing. Memory grows with the apps (an
-// index of their names and streams) and with the triggers of reload tasks,
-// never with sheets, objects, fields or rows. Data models are fetched
-// [CatalogOptions].DataModelConcurrency at a time (default 4), fetched ahead
-// but yielded in order. One session serves every request, the metadata
-// endpoint's included.
+// app by app in the order of the app listing, then, app by app, each app's
+// charts, master item definitions, and the lineage nodes it names first and
+// its edges. Memory grows with the apps (an index of their names and
+// streams), with the triggers of reload tasks, and, with lineage, with the
+// site's data connections and distinct files and sources (the keys of the
+// nodes yielded), never with sheets, objects, fields, rows or edges. Data
+// models are fetched [CatalogOptions].DataModelConcurrency at a time
+// (default 4), and apps read through the Engine [EngineOptions].Concurrency
+// at a time (default 2), fetched ahead but yielded in order. One session
+// serves every request, the metadata endpoint's and every WebSocket
+// included.
 //
 // An app whose data model cannot be read yields an [*EntryError] naming the
 // app, and the catalog goes on: no data model recorded ([ErrNoDataModel]:
 // 404 or an empty structure, for an app never reloaded on a release that
 // records it), no right to read it ([ErrForbidden]), a server error or a
-// timeout that the retries did not mend, a body that does not decode. A
-// refused authentication, and every other error, ends the catalog.
+// timeout that the retries did not mend, a body that does not decode. So
+// does an app whose Engine part fails (see the next section). A refused
+// authentication, and every other error, ends the catalog.
 //
 // [CatalogOptions].Kinds chooses the kinds (the requests of the others are
 // not sent) and Scope the part of the site ([Scope]: streams, apps and tags
@@ -236,6 +266,80 @@
 // zero times for a task never run) and its triggers, which QRS keeps as
 // schema events (schedules) and composite events (task chains): they are
 // listed once and joined to the tasks by task id.
+//
+// # Inside the apps: the Engine
+//
+// [CatalogOptions].Engine ([EngineOptions]) reads what only the Qlik
+// Engine knows: the charts of each sheet (Charts, and their fields and
+// expressions with ChartFields), the definitions of master items
+// (MasterItemDefinitions) and the lineage of each app's last reload
+// (Lineage). Each app in scope is opened without its data (qNoData) on a
+// WebSocket of its own, closed once the app is read; Concurrency apps are
+// open at once (1 to 16, default 2: an app opened without data costs the
+// Engine little, but the Engine serves users meanwhile).
+//
+// Through a virtual proxy the WebSocket goes to wss://host[:port]/prefix/app/{appID}
+// with the Client's own session cookie: the session the Client already
+// has (opened first if it has none), never a new one, and never a JWT's
+// Authorization header, which proxies refuse on WebSockets. Proxies since
+// November 2024 ask for a CSRF token: the Client asks /qps/csrftoken once
+// per session and sends the token as the qlik-csrf-token query parameter;
+// a proxy that answers 404 (an older release) needs none, which the Client
+// remembers. In client certificate mode the WebSocket goes directly to the
+// Engine's port, wss://host:4747/app/{appID} ([WithEnginePort] changes
+// 4747), with the certificate and X-Qlik-User, and no session or token.
+// The Client's truststore, client certificate and proxies (http, https,
+// socks5) apply to the WebSockets as to REST. A proxy that refuses the
+// session on the upgrade has it replaced once, as REST does.
+//
+// Every Engine call, and every upgrade, has a deadline (CallTimeout,
+// default 30s): the proxy does not pass pings to the Engine, so a silent
+// socket is a dead one. An app whose socket falls silent, is lost, or
+// whose call the Engine refuses ([EngineError]: access denied, app not
+// found, ...) yields one [*EntryError] naming the app, without any of its
+// Engine entries, and the catalog goes on. A proxy that refuses WebSockets
+// altogether (403, 404), or that cannot be reached, ends the catalog.
+// Breaking out of the loop closes every socket.
+//
+// Charts: each sheet's objects in the order of its cells, their type
+// (barchart, table, kpi, ...), title and subtitle, and the titles of their
+// dimensions and measures as the chart shows them; objects without a
+// hypercube (texts, filter panes, containers) are charts too, kept with
+// their type, and a container's objects follow it, naming it. A chart
+// relates to its sheet's visualization, its container, the master items it
+// uses (the master visualization it is linked to, its master dimensions
+// and measures) and its app.
+//
+// Master item definitions are entries of their own, of kind
+// masterdefinition, with the ids of their master item's key and a relation
+// to it: master items come from one QRS listing of the whole site, their
+// definitions from each app's Engine, and joining the two in one entry
+// would hold the site's master items in memory.
+//
+// Lineage: each row of GetLineage is classified by its discriminator. A
+// file, by its path: lib://Connection/path (resolved to the data
+// connection named Connection, whose folder path, or URL, gives the file's
+// address, [LineageFile].Resolved), a UNC or drive path, a relative path,
+// or a web file's URL; its location, the id of its key, is the path with
+// its case folded, / and \ alike and . and .. resolved, as Windows compares
+// paths (a URL's scheme and host folded). A database or connector, by its
+// data connection: LIB CONNECT TO 'name', or a connection written in the
+// script (ODBC, OLEDB or CUSTOM CONNECT TO [...], keyed by what it points
+// at). A server-side extension by its name; a row of a form the library
+// does not know as a source of type other. A STORE's target is a file the
+// app writes. Data from inside the script (INLINE, RESIDENT,
+// AUTOGENERATE) comes from no source outside the app: it makes no entry.
+// Each file and source is an entry, yielded the first time an app names
+// it; each app's links are edges (kind lineage): From a file or source To
+// the app it feeds, or From the app To the file it stores, with the rows
+// behind it as evidence ([LineageStatement], at most 16 an edge). An app
+// that stores x.qvd and another that loads it are thus linked through the
+// file's entry: A -> x.qvd -> B. Statements and discriminators are scrubbed
+// of credentials as connection strings are, before anything is read from
+// them, keys included. An app that has no lineage (never reloaded, or
+// without the reload right on it, which GetLineage needs) yields an
+// [*EntryError] matching [ErrNoLineage] (and [ErrForbidden] for the
+// right) after its charts and definitions.
 //
 // # Partitions
 //
@@ -280,6 +384,12 @@
 //	404                                            ErrNotFound: "check the URL: it takes the virtual proxy's prefix"
 //	the app metadata endpoint: 404 or empty        ErrNoDataModel, not ErrNotFound: "the app has no data model recorded"
 //	in a catalog, one app's data model fails       *EntryError naming the app (403, 404, 5xx or timeout after the retries, a bad body): the catalog goes on
+//	Engine: an app without lineage                 *EntryError, ErrNoLineage: "GetLineage lists nothing (the app was never reloaded ...)"; ErrForbidden too for "... lineage needs the reload right on the app"
+//	Engine: a call refused (access denied, 1003)   *EntryError of the app, *EngineError: "the Engine answered OpenDoc with error 1003 (app not found: ...)": the catalog goes on
+//	Engine: a socket falls silent                  *EntryError of the app after EngineOptions.CallTimeout, errors.Is context.DeadlineExceeded: "GetLayout: no answer within 30s"
+//	Engine: a socket reset mid-call                *EntryError of the app: "connection lost: ..."; the other apps go on
+//	Engine: the proxy forgot the session           the upgrade's 500 or 401: session replaced, tried once more; then ErrUnauthenticated
+//	Engine: the upgrade refused (403, 404)         *EngineError (ErrForbidden, ErrNotFound) ends the catalog: "the Engine's WebSocket was refused with HTTP 403 (check ...)"; a 403 first fetches the CSRF token again
 //	400 "Cannot parse the expression"              *APIError 400: "check the filter and orderby syntax"
 //	414 (URL over http.sys's limit)                *APIError 414: "the request URL is longer than the server accepts"
 //	101 or another 1xx                             *APIError: "the server answered 101 (switching to protocol ...)": never read on
@@ -320,7 +430,8 @@
 // file:line:column. No error, log line or printed value (a Client or a
 // Connection with any fmt verb) holds a password, an authentication value,
 // a token, a signing key, a session cookie or a proxy password, and no
-// entry or listing holds the credentials of a data connection.
+// entry or listing holds the credentials of a data connection or of a load
+// script's statement.
 //
 // # Concurrency
 //

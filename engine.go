@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/qrskit/qrs/internal/engine"
 )
@@ -142,7 +143,7 @@ func (c *Client) dialApp(ctx context.Context, appID string, opts engine.Options)
 	}
 	token := ""
 	if !c.engineDirect() {
-		if token, err = c.csrfToken(ctx, h, gen); err != nil {
+		if token, err = c.csrfToken(ctx, h, gen, opts.DialTimeout); err != nil {
 			return nil, gen, err
 		}
 	}
@@ -155,10 +156,10 @@ func (c *Client) dialApp(ctx context.Context, appID string, opts engine.Options)
 }
 
 // csrfToken returns the CSRF token of the session of generation gen, asked
-// of the proxy once per session; "" when the proxy needs none (it answered
-// 404, as releases before November 2024 do, which the Client then
-// remembers).
-func (c *Client) csrfToken(ctx context.Context, h http.Header, gen uint64) (string, error) {
+// of the proxy once per session (within timeout); "" when the proxy needs
+// none (it answered 404, as releases before November 2024 do, which the
+// Client then remembers).
+func (c *Client) csrfToken(ctx context.Context, h http.Header, gen uint64, timeout time.Duration) (string, error) {
 	e := &c.engine
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -168,8 +169,13 @@ func (c *Client) csrfToken(ctx context.Context, h http.Header, gen uint64) (stri
 	case e.hasToken && e.tokenGen == gen:
 		return e.token, nil
 	}
-	tok, cookies, err := engine.CSRFToken(ctx, c.hc.HTTPClient, c.baseStr, h)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tok, cookies, err := engine.CSRFToken(tctx, c.hc.HTTPClient, c.baseStr, h)
 	c.session.keepCookies(cookies, gen)
+	if err != nil && ctx.Err() == nil && tctx.Err() != nil {
+		return "", fmt.Errorf("engine: the CSRF token request had no answer within %v: %w", timeout, engine.ErrTimeout)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -229,6 +235,9 @@ func (c *Client) engineErr(appID string, err error) error {
 		}
 		if authRefused(he) {
 			e.kind = ErrUnauthenticated
+			if c.engineDirect() {
+				e.Message = strings.TrimSuffix("check the client certificate and the user of X-Qlik-User (WithUser) on the Engine's port; "+e.Message, "; ")
+			}
 		}
 		return e
 	case errors.Is(err, ErrUnauthenticated), errors.Is(err, ErrForbidden), isAPIError(err):
@@ -277,7 +286,7 @@ func (e *EngineError) Error() string {
 	b.WriteString(e.AppID)
 	b.WriteString(": ")
 	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, "the proxy refused the Engine's WebSocket with HTTP %d", e.StatusCode)
+		fmt.Fprintf(&b, "the Engine's WebSocket was refused with HTTP %d", e.StatusCode)
 		switch {
 		case e.kind == ErrUnauthenticated:
 			b.WriteString(" (the session was not accepted)")

@@ -3,6 +3,8 @@ package qrs_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -201,5 +203,67 @@ func TestEngineRefusedUpgrade(t *testing.T) {
 	// A refused token is asked again once: the second 403 is the end.
 	if n := srv.Count("/qps/csrftoken"); n != 2 {
 		t.Errorf("%d token requests, want 2", n)
+	}
+}
+
+// TestEngineTokenTimeout: a token request that gets no answer fails its
+// app within the call timeout; the next app asks again and the catalog
+// goes on.
+func TestEngineTokenTimeout(t *testing.T) {
+	srv, c := startDemo(t, testserver.Config{})
+	srv.AddFault(testserver.Fault{Path: "/qps/csrftoken", Delay: 5 * time.Second})
+	opts := &qrs.CatalogOptions{Kinds: []qrs.EntryKind{qrs.EntryLineage}, Engine: &qrs.EngineOptions{Lineage: true, Concurrency: 1, CallTimeout: 300 * time.Millisecond}}
+	start := time.Now()
+	r := mustCatalog(t, c, opts)
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("the catalog took %v", took)
+	}
+	var failed []*qrs.EntryError
+	for _, ee := range r.skipped {
+		if !errors.Is(ee, qrs.ErrNoLineage) {
+			failed = append(failed, ee)
+		}
+	}
+	if len(failed) != 1 || failed[0].Key != "test/app:"+demoSales || !errors.Is(failed[0], context.DeadlineExceeded) || !strings.Contains(failed[0].Error(), "CSRF token") {
+		t.Errorf("failures %v; want the first app's, its token request timed out", failed)
+	}
+	if n := len(r.entries); n != len(demoGraph)-4 {
+		t.Errorf("%d edges, want the demo's less Sales Overview's 4", n)
+	}
+}
+
+// TestEngineDirectUnreachable: an Engine port that nobody listens on fails
+// every app the same way: the catalog ends, naming the address it tried.
+func TestEngineDirectUnreachable(t *testing.T) {
+	clientCAs, err := qrs.LoadTrustStore("testdata/pki/root.pem", "", qrs.StoreAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.Start(testserver.Config{ClientCert: true, ClientCAs: clientCAs, Certificate: pkiServerCert(t),
+		Users: []string{`INTERNAL\sa_repository`}, Site: testserver.DemoSite()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	cert, err := qrs.LoadClientCertificate("testdata/pki/client.pem", "testdata/pki/client_key.pem", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	c, err := qrs.NewClient(srv.URL(), qrs.WithClientCertificate(cert), qrs.WithUser("INTERNAL", "sa_repository"), qrs.WithEnginePort(port),
+		qrs.WithTrustStore("testdata/pki/truststore-keytool.p12", "changeit", qrs.StoreAuto), qrs.WithConnectionCode("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCatalog(t.Context(), c, lineageOnly)
+	t.Log(r.err)
+	if r.err == nil || errors.As(r.err, new(*qrs.EntryError)) || len(r.entries) != 0 || len(r.skipped) != 0 ||
+		!strings.Contains(r.err.Error(), fmt.Sprintf("wss://127.0.0.1:%d/app/", port)) || !strings.Contains(r.err.Error(), "refused") {
+		t.Fatalf("%d entries, %d skipped, then %v; want the end, naming the Engine's address", len(r.entries), len(r.skipped), r.err)
 	}
 }
