@@ -434,8 +434,8 @@ func TestEngineCSRF(t *testing.T) {
 // apps: one proxy session, a socket per app, each closed, never more open
 // than the concurrency, and keys that collide with no other.
 func TestEngineManyApps(t *testing.T) {
-	const apps = 120
-	g := testserver.Generate(testserver.GenConfig{Seed: 9, Apps: apps, Sheets: 600})
+	const apps = 80
+	g := testserver.Generate(testserver.GenConfig{Seed: 9, Apps: apps, Sheets: 400})
 	srv, c := startSite(t, testserver.Config{Site: g})
 	e := allEngine()
 	e.Concurrency = 3
