@@ -533,16 +533,7 @@ func TestCatalogBreak(t *testing.T) {
 	total := len(mustCatalog(t, c, nil).entries)
 	for _, conc := range []int{1, 4} {
 		for stop := 0; stop < total; stop += 7 {
-			n := 0
-			for _, err := range c.Catalog(t.Context(), &qrs.CatalogOptions{DataModelConcurrency: conc}) {
-				if err != nil && !errors.As(err, new(*qrs.EntryError)) {
-					t.Fatal(err)
-				}
-				if n == stop {
-					break
-				}
-				n++
-			}
+			breakAt(t, c, &qrs.CatalogOptions{DataModelConcurrency: conc}, stop)
 			waitGoroutines(t)
 		}
 	}
@@ -575,6 +566,22 @@ func TestCatalogBreak(t *testing.T) {
 		if more := len(srv.Requests()) - sent; more > 4 {
 			t.Errorf("cancelled at %d (a %s): %d requests after", stop, at, more)
 		}
+	}
+}
+
+// breakAt runs a catalog and breaks out of its loop at item stop; an error
+// other than an entry-level one fails the test.
+func breakAt(t *testing.T, c *qrs.Client, opts *qrs.CatalogOptions, stop int) {
+	t.Helper()
+	n := 0
+	for _, err := range c.Catalog(t.Context(), opts) {
+		if err != nil && !errors.As(err, new(*qrs.EntryError)) {
+			t.Fatal(err)
+		}
+		if n == stop {
+			break
+		}
+		n++
 	}
 }
 

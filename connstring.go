@@ -426,6 +426,24 @@ type ConnectionTarget struct {
 	URL string `json:"url,omitzero"`
 }
 
+// String says in a few words what the target is: its URL, its path, its
+// host and database, its host, or its DSN; "" when the string named none.
+func (t ConnectionTarget) String() string {
+	switch {
+	case t.URL != "":
+		return t.URL
+	case t.Path != "":
+		return t.Path
+	case t.Host != "" && t.Database != "":
+		return t.Host + "/" + t.Database
+	case t.Host != "":
+		return t.Host
+	case t.DSN != "":
+		return "DSN " + t.DSN
+	}
+	return ""
+}
+
 // resolveTarget finds what the scrubbed connection string s of a
 // connection of type typ points at.
 func resolveTarget(typ, s string) ConnectionTarget {

@@ -1,6 +1,7 @@
 package qrs_test
 
 import (
+	"crypto/tls"
 	"net"
 	"net/url"
 	"slices"
@@ -64,20 +65,7 @@ func TestEngineAuthModes(t *testing.T) {
 		})
 	})
 	t.Run("client certificate on the Engine's port", func(t *testing.T) {
-		clientCAs, err := qrs.LoadTrustStore("testdata/pki/root.pem", "", qrs.StoreAuto)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := testserver.Start(testserver.Config{ClientCert: true, ClientCAs: clientCAs, Certificate: pkiServerCert(t),
-			Users: []string{`INTERNAL\sa_repository`}, Site: testserver.DemoSite()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.Close)
-		cert, err := qrs.LoadClientCertificate("testdata/pki/client.pem", "testdata/pki/client_key.pem", "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv, cert := startDemoRepository(t)
 		// The test server serves the repository and the Engine on one
 		// port: WithEnginePort names it, as 4747 would be on a site.
 		u, _ := url.Parse(srv.URL())
@@ -97,6 +85,28 @@ func TestEngineAuthModes(t *testing.T) {
 			t.Errorf("%d token requests on the Engine's port", n)
 		}
 	})
+}
+
+// startDemoRepository starts the demo site as the repository on port 4242
+// and the Engine on 4747 serve it to a client certificate (the test server
+// serves both on one port), and returns the certificate.
+func startDemoRepository(t *testing.T) (*testserver.Server, tls.Certificate) {
+	t.Helper()
+	clientCAs, err := qrs.LoadTrustStore("testdata/pki/root.pem", "", qrs.StoreAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.Start(testserver.Config{ClientCert: true, ClientCAs: clientCAs, Certificate: pkiServerCert(t),
+		Users: []string{`INTERNAL\sa_repository`}, Site: testserver.DemoSite()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	cert, err := qrs.LoadClientCertificate("testdata/pki/client.pem", "testdata/pki/client_key.pem", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, cert
 }
 
 // checkUpgrades checks that the demo's 8 apps each had one upgrade, that

@@ -122,16 +122,7 @@ func TestEngineBreak(t *testing.T) {
 	}
 	for _, stop := range []int{first, first + 1, first + 9, first + 40, total - 3} {
 		srv.AddEngineFault(testserver.EngineFault{Method: "GetLineage", Delay: 100 * time.Millisecond, Times: 8})
-		n := 0
-		for _, err := range c.Catalog(t.Context(), opts) {
-			if err != nil && !errors.As(err, new(*qrs.EntryError)) {
-				t.Fatal(err)
-			}
-			if n == stop {
-				break
-			}
-			n++
-		}
+		breakAt(t, c, opts, stop)
 		waitGoroutines(t)
 		awaitSocketsClosed(t, srv)
 	}
@@ -235,20 +226,7 @@ func TestEngineTokenTimeout(t *testing.T) {
 // TestEngineDirectUnreachable: an Engine port that nobody listens on fails
 // every app the same way: the catalog ends, naming the address it tried.
 func TestEngineDirectUnreachable(t *testing.T) {
-	clientCAs, err := qrs.LoadTrustStore("testdata/pki/root.pem", "", qrs.StoreAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := testserver.Start(testserver.Config{ClientCert: true, ClientCAs: clientCAs, Certificate: pkiServerCert(t),
-		Users: []string{`INTERNAL\sa_repository`}, Site: testserver.DemoSite()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cert, err := qrs.LoadClientCertificate("testdata/pki/client.pem", "testdata/pki/client_key.pem", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cert := startDemoRepository(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

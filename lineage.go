@@ -264,7 +264,7 @@ func (g *lineageGraph) node(row *lineageRow) (Entry, error) {
 		return g.source(s, strings.ToLower(row.name), rels)
 	case lineageConnect:
 		t := resolveTarget(row.name, row.connect)
-		s := &LineageSource{Type: row.name, Name: describeTarget(t), Target: t, ConnectString: truncate(row.connect, maxStatement)}
+		s := &LineageSource{Type: row.name, Name: t.String(), Target: t, ConnectString: truncate(row.connect, maxStatement)}
 		if s.Name == "" {
 			s.Name = s.ConnectString
 		}

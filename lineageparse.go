@@ -429,20 +429,3 @@ func targetLocator(t ConnectionTarget, connect string) string {
 	}
 	return strings.Join(strings.Fields(strings.ToLower(connect)), " ")
 }
-
-// describeTarget says in a few words what a connection points at.
-func describeTarget(t ConnectionTarget) string {
-	switch {
-	case t.URL != "":
-		return t.URL
-	case t.Path != "":
-		return t.Path
-	case t.Host != "" && t.Database != "":
-		return t.Host + "/" + t.Database
-	case t.Host != "":
-		return t.Host
-	case t.DSN != "":
-		return "DSN " + t.DSN
-	}
-	return ""
-}

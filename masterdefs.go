@@ -99,11 +99,7 @@ func (a *engineApp) definitions(ctx context.Context) ([]MasterDefinition, error)
 }
 
 func (a *engineApp) dimension(ctx context.Context, id string) (*MasterDefinition, error) {
-	h, err := a.conn.GetDimension(ctx, a.doc, id)
-	if err != nil {
-		return nil, err
-	}
-	l, err := a.conn.GetLayout(ctx, h)
+	l, err := a.libraryLayout(ctx, id, a.conn.GetDimension)
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +117,7 @@ func (a *engineApp) dimension(ctx context.Context, id string) (*MasterDefinition
 }
 
 func (a *engineApp) measure(ctx context.Context, id string) (*MasterDefinition, error) {
-	h, err := a.conn.GetMeasure(ctx, a.doc, id)
-	if err != nil {
-		return nil, err
-	}
-	l, err := a.conn.GetLayout(ctx, h)
+	l, err := a.libraryLayout(ctx, id, a.conn.GetMeasure)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +126,16 @@ func (a *engineApp) measure(ctx context.Context, id string) (*MasterDefinition, 
 		d.Expression, d.Label, d.LabelExpression = m.Def, m.Label, m.LabelExpression
 	}
 	return d, nil
+}
+
+// libraryLayout opens a master dimension or measure with get and returns
+// its layout.
+func (a *engineApp) libraryLayout(ctx context.Context, id string, get func(context.Context, int, string) (int, error)) (*engine.Layout, error) {
+	h, err := get(ctx, a.doc, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.conn.GetLayout(ctx, h)
 }
 
 // masterObject reads a master visualization: its layout for its type and

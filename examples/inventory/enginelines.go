@@ -185,7 +185,7 @@ func engineColumns(kind qrs.EntryKind, key, name func(r *record) string) []cli.C
 		l := func(r *record) *sourceLine { return r.line.(*sourceLine) }
 		return []cli.Column[record]{col("KEY", 0, key), col("NAME", 32, name),
 			col("TYPE", 0, func(r *record) string { return l(r).Type }),
-			col("TARGET", 48, func(r *record) string { return target(l(r).Target) })}
+			col("TARGET", 48, func(r *record) string { return l(r).Target.String() })}
 	case qrs.EntryFile:
 		l := func(r *record) *fileLine { return r.line.(*fileLine) }
 		return []cli.Column[record]{col("KEY", 0, key), col("PATH", 48, name),

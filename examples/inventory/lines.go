@@ -487,7 +487,7 @@ func columns(kind qrs.EntryKind) []cli.Column[record] {
 	case qrs.EntryDataConnection:
 		return []cli.Column[record]{col("KEY", 0, key), col("NAME", 28, name),
 			col("TYPE", 24, func(r *record) string { return r.line.(*connectionLine).Type }),
-			col("TARGET", 48, func(r *record) string { return target(r.line.(*connectionLine).Target) })}
+			col("TARGET", 48, func(r *record) string { return r.line.(*connectionLine).Target.String() })}
 	case qrs.EntryReloadTask:
 		return []cli.Column[record]{col("KEY", 0, key), col("NAME", 32, name),
 			col("STATUS", 0, func(r *record) string { return r.line.(*taskLine).Status }),
@@ -537,21 +537,4 @@ func headOf(r *record) *head {
 		return l.headOf()
 	}
 	return &head{}
-}
-
-// target says in a few words what a connection points at.
-func target(t qrs.ConnectionTarget) string {
-	switch {
-	case t.URL != "":
-		return t.URL
-	case t.Path != "":
-		return t.Path
-	case t.Host != "" && t.Database != "":
-		return t.Host + "/" + t.Database
-	case t.Host != "":
-		return t.Host
-	case t.DSN != "":
-		return "DSN " + t.DSN
-	}
-	return ""
 }
