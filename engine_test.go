@@ -1,9 +1,11 @@
 package qrs_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qrskit/qrs"
+	"github.com/qrskit/qrs/internal/engine"
 	"github.com/qrskit/qrs/internal/testserver"
 )
 
@@ -555,5 +558,50 @@ func TestEngineKinds(t *testing.T) {
 				t.Errorf("chart %s has an expression without ChartFields", e.Key)
 			}
 		}
+	}
+}
+
+// TestEngineAppOpenElsewhere: the user has the app open already, with its
+// data, in a session of the hub (the same Engine session: same user, same
+// app); OpenDoc answers that it is open, and the catalog reads it as it
+// is, through GetActiveDoc, leaving it open.
+func TestEngineAppOpenElsewhere(t *testing.T) {
+	srv, c := startDemo(t, testserver.Config{})
+	name, value, err := srv.NewSession(authUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CACertPool()}}}
+	h := http.Header{"Cookie": {name + "=" + value}}
+	tok, _, err := engine.CSRFToken(ctx, hc, srv.URL(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := engine.AppURL(srv.URL(), demoSales, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := engine.Dial(ctx, hc, u, h, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	doc, err := hub.OpenDoc(ctx, demoSales, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustCatalog(t, c, &qrs.CatalogOptions{Scope: qrs.Scope{AppFilter: "id eq " + demoSales}, Kinds: []qrs.EntryKind{qrs.EntryChart},
+		Engine: &qrs.EngineOptions{Charts: true, ChartFields: true}})
+	var got []qrs.Chart
+	for _, e := range r.ofKind(qrs.EntryChart) {
+		got = append(got, *e.Chart)
+	}
+	same(t, "charts", got, demoEngine(t)[demoSales].wantCharts(demoSales, true))
+	if st := srv.EngineStats(); st.Calls["Global.GetActiveDoc"] != 1 || st.OpenedWithData != 1 || st.OpenedNoData != 0 {
+		t.Errorf("calls %v; opened with data %d, without %d", st.Calls, st.OpenedWithData, st.OpenedNoData)
+	}
+	if sheets, err := hub.GetObjects(ctx, doc, "sheet"); err != nil || len(sheets) == 0 {
+		t.Errorf("the hub's socket after the catalog: %d sheets, %v", len(sheets), err)
 	}
 }

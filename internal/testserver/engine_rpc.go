@@ -351,12 +351,7 @@ func (sk *socket) call(typ string, h *handleObj, method string, p params) (any, 
 		case "OpenDoc":
 			return sk.openDoc(&p)
 		case "GetActiveDoc":
-			sk.mu.Lock()
-			defer sk.mu.Unlock()
-			if sk.doc == nil {
-				return nil, &rpcError{Code: 1007, Message: "App invalid"}
-			}
-			return returnRef("Doc", 1, "", sk.docID), nil
+			return sk.activeDoc()
 		case "EngineVersion":
 			return map[string]any{"qVersion": map[string]any{"qComponentVersion": "12.1306.0"}}, nil
 		}
@@ -417,12 +412,7 @@ func (sk *socket) openDoc(p *params) (any, *rpcError) {
 	if sk.doc != nil {
 		return nil, &rpcError{Code: engAppAlreadyOpen, Parameter: name, Message: "App already open"}
 	}
-	if sk.e.denyLineage[strings.ToLower(name)] {
-		app.NoReloadRight = true
-	}
-	sk.doc, sk.docID = app, name
-	sk.handles[1] = &handleObj{typ: "Doc"}
-	sk.next = 2
+	sk.setDoc(app, name)
 	sk.docKey = sk.key
 	sk.e.mu.Lock()
 	sk.e.docs[sk.key]++
@@ -433,6 +423,33 @@ func (sk *socket) openDoc(p *params) (any, *rpcError) {
 	}
 	sk.e.mu.Unlock()
 	return returnRef("Doc", 1, "", name), nil
+}
+
+// activeDoc is GetActiveDoc: the app this socket opened, or, on a socket
+// attached to an Engine session that another socket opened it in, that
+// app (the session's, as on a real Engine).
+func (sk *socket) activeDoc() (any, *rpcError) {
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	if sk.doc == nil && sk.e.sessionOpen(sk.key) {
+		if app, ok := sk.e.data.EngineApp(sk.appURL); ok {
+			sk.setDoc(app, sk.appURL)
+		}
+	}
+	if sk.doc == nil {
+		return nil, &rpcError{Code: 1007, Message: "App invalid"}
+	}
+	return returnRef("Doc", 1, "", sk.docID), nil
+}
+
+// setDoc makes app the socket's Doc, handle 1; sk.mu is held.
+func (sk *socket) setDoc(app *EngineApp, name string) {
+	if sk.e.denyLineage[strings.ToLower(name)] {
+		app.NoReloadRight = true
+	}
+	sk.doc, sk.docID = app, name
+	sk.handles[1] = &handleObj{typ: "Doc"}
+	sk.next = 2
 }
 
 // handleFor returns the handle of an object, the same for the same object.
