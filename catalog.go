@@ -160,10 +160,12 @@ func (o *CatalogOptions) scope() Scope {
 // which the catalog goes on: an app whose data model is not recorded
 // ([ErrNoDataModel]), that the user may not read ([ErrForbidden]), or that
 // failed for good (after the retries: a server error, a timeout, a body
-// that does not decode), or an item that cannot have a key. Kind and Key
-// name the entry whose content is missing (for a data model, the app:
-// its tables and fields are left out). Match it with [errors.As]; Err is
-// the cause.
+// that does not decode), an app whose Engine part cannot be read (no
+// lineage, [ErrNoLineage]; an [*EngineError]; a socket that fell silent or
+// was lost), or an item that cannot have a key. Kind and Key name the
+// entry whose content is missing (for a data model or an Engine part, the
+// app: its tables and fields, or its charts, definitions and lineage, are
+// left out). Match it with [errors.As]; Err is the cause.
 type EntryError struct {
 	Kind EntryKind
 	Key  string
@@ -181,12 +183,16 @@ func (e *EntryError) Unwrap() error { return e.Err }
 // Catalog returns the whole site as a catalog sees it: one entry for the
 // site, then its streams, apps, data connections, reload tasks,
 // visualizations and master items, then each app's data model tables and
-// fields, app by app, in the order of the app listing (see the package
-// documentation for the keys, relations and requests). Entries come as
-// they are read, so that a consumer can write each as it arrives: memory
-// grows with the apps (an index of their names and streams) and the
-// triggers of reload tasks, never with sheets, objects, fields or rows.
-// Data models are fetched CatalogOptions.DataModelConcurrency at a time.
+// fields, app by app, in the order of the app listing, and, with
+// CatalogOptions.Engine, each app's charts, master item definitions and
+// lineage, app by app (see the package documentation for the keys,
+// relations and requests). Entries come as they are read, so that a
+// consumer can write each as it arrives: memory grows with the apps (an
+// index of their names and streams), the triggers of reload tasks and the
+// lineage graph's distinct files and sources, never with sheets, objects,
+// fields or rows. Data models are fetched
+// CatalogOptions.DataModelConcurrency at a time, apps through the Engine
+// EngineOptions.Concurrency at a time.
 //
 // An error that concerns one entry's content is an [*EntryError]: it is
 // yielded and the catalog goes on (the caller may stop with break). Any
