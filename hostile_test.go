@@ -416,3 +416,39 @@ func TestPlainHTTPIsWarned(t *testing.T) {
 		t.Errorf("no warning for header authentication over plain HTTP: %q", logs.String())
 	}
 }
+
+// A proxy that answers CONNECT with 502 is named once, with the site it
+// was asked for and its answer.
+func TestProxyRefusingTheSite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
+					conn.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
+				}
+			}()
+		}
+	}()
+	proxyURL := "http://catalog:" + "px-secret-4410" + "@" + ln.Addr().String()
+	c, err := qrs.NewClient("https://qlik.example.com:8443/hdr", qrs.WithProxy(proxyURL), qrs.WithRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListApps(t.Context(), nil)
+	want := "proxy http://catalog:xxxxx@" + ln.Addr().String() + " refused to connect to qlik.example.com:8443 (502 Bad Gateway)"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), ln.Addr().String()) != 1 {
+		t.Errorf("err = %v, want it to say %q, naming the proxy once", err, want)
+	}
+	checkNoSecret(t, "the error", err.Error(), "px-secret-4410")
+}
